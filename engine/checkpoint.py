@@ -1,0 +1,68 @@
+"""Checkpoints: written atomically, loaded safely, with the config beside the weights.
+
+A checkpoint is a plain dict of tensors, numbers, strings, lists and dicts saved with
+`torch.save` and read back with `torch.load(weights_only=True)`, so loading a file can never
+run code. Writing goes to a temp file in the same folder, then `os.replace`: a crash or Ctrl-C
+mid-write leaves the previous file whole.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from engine.errors import EngineError
+
+FORMAT = "learn-gpt-checkpoint"
+VERSION = 1
+
+
+class CheckpointError(EngineError):
+    """A checkpoint could not be read or written; str(e) is one line."""
+
+
+def save(path: str | Path, kind: str, payload: dict[str, Any]) -> Path:
+    """Write `payload` as a `kind` checkpoint ("mlp", "gpt", ...) at `path`, atomically."""
+    import torch
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            torch.save({"format": FORMAT, "version": VERSION, "kind": kind, **payload}, fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def load(path: str | Path, kind: str) -> dict[str, Any]:
+    """Read a `kind` checkpoint; anything else (missing, corrupt, foreign) is a CheckpointError."""
+    import torch
+
+    path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(f"no checkpoint at {path}")
+    try:
+        data = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception:  # torch raises many types for corrupt, truncated or unsafe files
+        raise CheckpointError(
+            f"{path} is not a readable learn-gpt checkpoint "
+            "(corrupt, truncated, or another program's file)"
+        ) from None
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        raise CheckpointError(f"{path} is not a learn-gpt checkpoint")
+    if data.get("version") != VERSION:
+        raise CheckpointError(
+            f"{path} has checkpoint version {data.get('version')}, "
+            f"this learn-gpt reads version {VERSION}"
+        )
+    if data.get("kind") != kind:
+        raise CheckpointError(f"{path} holds a {data.get('kind')} model, not {kind}")
+    return data

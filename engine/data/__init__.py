@@ -1,0 +1,1 @@
+"""Data: MNIST digits and text corpora, bundled samples, the cache and downloads."""

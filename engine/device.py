@@ -1,0 +1,85 @@
+"""Where the math runs: the device (cuda, then mps, then cpu) and torch's CPU thread policy.
+
+Thread policy, from `bench/threads.py` on a 2-core machine (ms per step, quiet / one core busy):
+
+    Nielsen's MLP, mini-batch 10:  1 thread 0.055 / 0.057   2 threads 0.071 / 0.229
+    GPT-sized matmul step:         1 thread 19.8 / 20.1     2 threads 11.5 / 35.2
+    (2 threads with OMP_WAIT_POLICY=PASSIVE: MLP 0.241 / 0.283, GPT 18.2 / 23.5)
+
+Tiny mini-batches are dispatch-bound: a second thread only adds synchronisation, so the MLP
+always uses 1. Big matmuls gain from every core on a quiet machine but OpenMP's spinning threads
+collapse when anything else runs; an interactive app always has something else running (its
+event loop), so it leaves one core free. `--threads` overrides both.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+
+from engine.errors import ConfigError, EngineError
+
+DEVICES = ("cuda", "mps", "cpu")
+
+
+class DeviceError(EngineError):
+    """The requested device cannot be used here; str(e) is one line."""
+
+
+def _torch_has(device: str) -> bool:
+    import torch
+
+    if device == "cuda":
+        return torch.cuda.is_available()
+    if device == "mps":
+        return bool(getattr(torch.backends, "mps", None)) and torch.backends.mps.is_available()
+    return device == "cpu"
+
+
+def _cuda_count() -> int:
+    import torch
+
+    return torch.cuda.device_count()
+
+
+def pick_device(
+    requested: str | None = None,
+    *,
+    has: Callable[[str], bool] = _torch_has,
+    cuda_count: Callable[[], int] = _cuda_count,
+) -> str:
+    """The device to run on: `requested` if it is usable, else the best of cuda, mps, cpu.
+
+    `requested` may be None or "auto" (choose), "cpu", "mps", "cuda" or "cuda:N".
+    `has` and `cuda_count` answer what this machine offers; tests pass their own.
+    """
+    if requested in (None, "", "auto"):
+        return next(d for d in DEVICES if has(d))
+    name, _, index = requested.partition(":")
+    if name not in DEVICES or (index and (name != "cuda" or not index.isdigit())):
+        raise ConfigError(f"unknown device {requested!r}: choose auto, cuda, cuda:N, mps or cpu")
+    if not has(name):
+        raise DeviceError(f"device {name} is not available on this machine; try --device auto")
+    if index and int(index) >= cuda_count():
+        raise DeviceError(
+            f"device {requested} does not exist: this machine has {cuda_count()} CUDA device(s)"
+        )
+    return requested
+
+
+def default_threads(workload: str, *, interactive: bool = False) -> int:
+    """torch's intra-op thread count for `workload` ("mlp" or "gpt"), per the policy above."""
+    if workload == "mlp":
+        return 1
+    cores = os.cpu_count() or 1
+    return max(1, cores - 1) if interactive else cores
+
+
+def use_threads(threads: int) -> int:
+    """Pin torch to `threads` intra-op threads (at least 1) and return the number in force."""
+    import torch
+
+    if threads < 1:
+        raise ConfigError(f"--threads must be at least 1, got {threads}")
+    torch.set_num_threads(threads)
+    return torch.get_num_threads()

@@ -1,0 +1,165 @@
+"""A training run of the digit network: its settings, where it is, and its checkpoint.
+
+The CLI and the TUI both train through `MLPRun`: it checks the settings, keeps the position
+(epoch, next mini-batch) as events pass, and saves and resumes exactly, so a run stopped
+anywhere between mini-batches continues as if it had never stopped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+
+from engine import checkpoint
+from engine.data.digits import Digits, find_full, load_digits
+from engine.errors import ConfigError
+from engine.events import BatchDone, CheckpointSaved, EpochDone
+from engine.mlp import ACTIVATIONS, COSTS, INITS, Network
+
+KIND = "mlp"
+
+
+@dataclass(frozen=True)
+class MLPConfig:
+    """Everything that decides a run's result (the book's defaults)."""
+
+    sizes: tuple[int, ...] = (784, 30, 10)
+    epochs: int = 30
+    mini_batch_size: int = 10
+    eta: float = 3.0
+    lmbda: float = 0.0
+    cost: str = "quadratic"
+    activation: str = "sigmoid"
+    init: str = "normal"
+    seed: int = 0
+    data: str = "auto"  # "sample", "mnist", "auto" or a path
+
+    def validate(self) -> MLPConfig:
+        """Return self, or raise ConfigError saying in one line what is wrong."""
+        if len(self.sizes) < 2 or any(n < 1 for n in self.sizes):
+            raise ConfigError(
+                f"--sizes needs at least two positive layer sizes, got "
+                f"{','.join(map(str, self.sizes))}"
+            )
+        if self.sizes[0] != 784 or self.sizes[-1] != 10:
+            raise ConfigError(
+                f"--sizes must start with 784 (28x28 pixels) and end with 10 "
+                f"(digits) for MNIST, got {','.join(map(str, self.sizes))}"
+            )
+        checks = [
+            (self.epochs >= 1, f"--epochs must be at least 1, got {self.epochs}"),
+            (
+                self.mini_batch_size >= 1,
+                f"--batch-size must be at least 1, got {self.mini_batch_size}",
+            ),
+            (self.eta > 0, f"--eta must be positive, got {self.eta}"),
+            (self.lmbda >= 0, f"--lmbda must be zero or positive, got {self.lmbda}"),
+            (self.cost in COSTS, f"unknown --cost {self.cost!r}: choose {', '.join(COSTS)}"),
+            (
+                self.activation in ACTIVATIONS,
+                f"unknown --activation {self.activation!r}: choose {', '.join(ACTIVATIONS)}",
+            ),
+            (self.init in INITS, f"unknown --init {self.init!r}: choose {', '.join(INITS)}"),
+        ]
+        for ok, message in checks:
+            if not ok:
+                raise ConfigError(message)
+        return self
+
+
+@dataclass
+class MLPRun:
+    """A network, its data, and how far training has got."""
+
+    config: MLPConfig
+    digits: Digits
+    network: Network
+    epoch: int = 0  # the epoch in progress (== config.epochs when finished)
+    batch: int = 0  # the next mini-batch to run in that epoch
+    accuracy: list[tuple[int, int]] = field(default_factory=list)  # (correct, total) per epoch
+
+    @classmethod
+    def start(
+        cls,
+        config: MLPConfig,
+        digits: Digits | None = None,
+        device: str = "cpu",
+        data_dir: str | Path | None = None,
+    ) -> MLPRun:
+        config.validate()
+        if config.data == "auto":  # record which one, so a resumed run sees the same digits
+            config = replace(config, data="mnist" if find_full(data_dir) else "sample")
+        digits = digits or load_digits(config.data, data_dir)
+        net = Network(
+            list(config.sizes),
+            activation=config.activation,
+            cost=config.cost,
+            init=config.init,
+            seed=config.seed,
+            device=device,
+        )
+        return cls(config, digits, net)
+
+    @property
+    def finished(self) -> bool:
+        return self.epoch >= self.config.epochs
+
+    def events(self, loss_every: int = 100) -> Iterator[BatchDone | EpochDone]:
+        """Train from where the run is to `config.epochs`, keeping the position current."""
+        c = self.config
+        test = self.digits.test.as_pair()
+        for event in self.network.SGD(
+            self.digits.train.as_pair(),
+            c.epochs,
+            c.mini_batch_size,
+            c.eta,
+            c.lmbda,
+            test,
+            seed=c.seed,
+            start=(self.epoch, self.batch),
+            loss_every=loss_every,
+        ):
+            if isinstance(event, BatchDone):
+                self.epoch, self.batch = event.epoch, event.batch + 1
+            else:
+                self.epoch, self.batch = event.epoch + 1, 0
+                if event.correct is not None and event.total is not None:
+                    self.accuracy.append((event.correct, event.total))
+            yield event
+
+    def extend(self, epochs: int) -> None:
+        """Train to `epochs` in all (a resumed run may be given more epochs than it had)."""
+        if epochs < self.epoch:
+            raise ConfigError(f"--epochs {epochs} is fewer than the {self.epoch} this run has done")
+        self.config = replace(self.config, epochs=epochs)
+
+    def save(self, path: str | Path) -> CheckpointSaved:
+        payload = {
+            "network": self.network.state(),
+            "config": {**asdict(self.config), "sizes": list(self.config.sizes)},
+            "position": {"epoch": self.epoch, "batch": self.batch},
+            "accuracy": [list(a) for a in self.accuracy],
+            "data_source": self.digits.source,
+        }
+        return CheckpointSaved(checkpoint.save(path, KIND, payload))
+
+    @classmethod
+    def load(
+        cls,
+        path: str | Path,
+        digits: Digits | None = None,
+        device: str = "cpu",
+        data_dir: str | Path | None = None,
+    ) -> MLPRun:
+        """Reopen a saved run (on the same data it was trained on) to evaluate or continue."""
+        data = checkpoint.load(path, KIND)
+        try:
+            config = MLPConfig(**{**data["config"], "sizes": tuple(data["config"]["sizes"])})
+            network = Network.from_state(data["network"], device=device)
+            epoch, batch = int(data["position"]["epoch"]), int(data["position"]["batch"])
+            accuracy = [(int(c), int(t)) for c, t in data["accuracy"]]
+        except (KeyError, TypeError, ValueError) as exc:
+            raise checkpoint.CheckpointError(f"{path}: damaged mlp checkpoint ({exc})") from None
+        digits = digits or load_digits(config.data, data_dir)
+        return cls(config.validate(), digits, network, epoch, batch, accuracy)

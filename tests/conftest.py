@@ -1,0 +1,34 @@
+"""Shared test setup: torch on one thread, a private cache, and the shared data when present."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")  # before torch loads OpenMP, here and in children
+
+import torch  # noqa: E402
+
+torch.set_num_threads(1)
+
+SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+@pytest.fixture(autouse=True)
+def private_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Each test gets an empty user cache and no $LEARN_GPT_DATA_DIR, so the machine's own
+    downloads never leak into a result."""
+    cache = tmp_path_factory.mktemp("cache")
+    monkeypatch.setenv("LEARN_GPT_CACHE_DIR", str(cache))
+    monkeypatch.delenv("LEARN_GPT_DATA_DIR", raising=False)
+    return cache
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """../shared/data beside the checkout; tests that need it skip cleanly where it is absent."""
+    if not (SHARED_DATA / "mnist" / "train-images-idx3-ubyte.gz").is_file():
+        pytest.skip("../shared/data is not here")
+    return SHARED_DATA

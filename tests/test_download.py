@@ -1,0 +1,240 @@
+"""Downloads against a real HTTP server on 127.0.0.1: good, gzipped, truncated, corrupt, down."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import http.server
+import os
+import socket
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from engine.data.download import (
+    DownloadError,
+    NoNetworkError,
+    RemoteFile,
+    download_all,
+    download_file,
+    is_present,
+    sha256_of,
+)
+
+
+@dataclass
+class Route:
+    body: bytes
+    status: int = 200
+    content_length: int | None = None  # None: the real length; -1: send no Content-Length
+
+
+@dataclass
+class Server:
+    url: str
+    routes: dict[str, Route] = field(default_factory=dict)
+    hits: dict[str, int] = field(default_factory=dict)
+
+    def serve(self, path: str, body: bytes, **kw: int | None) -> str:
+        self.routes[path] = Route(body, **kw)
+        return self.url + path
+
+
+@pytest.fixture
+def server() -> Iterator[Server]:
+    state = Server(url="")
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            state.hits[self.path] = state.hits.get(self.path, 0) + 1
+            route = state.routes.get(self.path)
+            if route is None:
+                self.send_error(404)
+                return
+            self.send_response(route.status)
+            length = len(route.body) if route.content_length is None else route.content_length
+            if length >= 0:
+                self.send_header("Content-Length", str(length))
+            self.end_headers()
+            self.wfile.write(route.body)  # HTTP/1.0: the connection closes after this
+
+        def log_message(self, format: str, *args: object) -> None:  # keep test output quiet
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    state.url = f"http://127.0.0.1:{httpd.server_address[1]}"
+    thread = threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    try:
+        yield state
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        thread.join(timeout=5)
+
+
+def sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def assert_clean(dest: Path, *expected: str) -> None:
+    """The dest dir holds exactly the expected files: no temp or partial leftovers."""
+    names = sorted(p.name for p in dest.iterdir()) if dest.exists() else []
+    assert names == sorted(expected)
+
+
+@pytest.fixture
+def payload() -> bytes:
+    return os.urandom(200_000)  # several 64 KiB chunks
+
+
+def test_good_file_downloads_with_progress(server: Server, payload: bytes, tmp_path: Path) -> None:
+    dest = tmp_path / "cache" / "mnist"  # parents are created
+    f = RemoteFile("data.bin", server.serve("/data.bin", payload), sha(payload))
+    calls: list[tuple[str, int, int | None]] = []
+    path = download_file(f, dest, progress=lambda *a: calls.append(a))
+    assert path == dest / "data.bin"
+    assert path.read_bytes() == payload
+    assert is_present(f, dest)
+    assert {c[0] for c in calls} == {"data.bin"}
+    assert {c[2] for c in calls} == {len(payload)}
+    counts = [c[1] for c in calls]
+    assert len(counts) >= 4
+    assert counts == sorted(set(counts))  # strictly increasing
+    assert counts[-1] == len(payload)
+    assert_clean(dest, "data.bin")
+
+
+def test_progress_total_falls_back_to_size(server: Server, payload: bytes, tmp_path: Path) -> None:
+    url = server.serve("/nolen", payload, content_length=-1)
+    f = RemoteFile("nolen", url, sha(payload), size=len(payload))
+    calls: list[tuple[str, int, int | None]] = []
+    download_file(f, tmp_path, progress=lambda *a: calls.append(a))
+    assert {c[2] for c in calls} == {len(payload)}
+    assert calls[-1][1] == len(payload)
+    assert_clean(tmp_path, "nolen")
+
+
+def test_gzipped_file_checked_on_decompressed_bytes(
+    server: Server, payload: bytes, tmp_path: Path
+) -> None:
+    packed = gzip.compress(payload)
+    f = RemoteFile("d.gz", server.serve("/d.gz", packed), sha(payload), gzipped=True)
+    path = download_file(f, tmp_path)
+    assert path.read_bytes() == packed  # kept compressed on disk
+    assert sha256_of(path, gzipped=True) == sha(payload)
+    assert sha256_of(path) == sha(packed)
+    assert is_present(f, tmp_path)
+    # The sha of the compressed bytes is not what a gzipped RemoteFile is checked against.
+    wrong = RemoteFile("d.gz", f.url, sha(packed), gzipped=True)
+    assert not is_present(wrong, tmp_path)
+    assert_clean(tmp_path, "d.gz")
+
+
+def test_truncated_response_leaves_nothing(server: Server, payload: bytes, tmp_path: Path) -> None:
+    url = server.serve("/short", payload, content_length=len(payload) + 5000)
+    f = RemoteFile("short", url, sha(payload))
+    with pytest.raises(DownloadError, match="truncated") as err:
+        download_file(f, tmp_path)
+    assert f"got {len(payload)} of {len(payload) + 5000} bytes" in str(err.value)
+    assert_clean(tmp_path)
+
+
+def test_wrong_checksum_discards_and_keeps_existing(
+    server: Server, payload: bytes, tmp_path: Path
+) -> None:
+    f = RemoteFile("data.bin", server.serve("/data.bin", b"not the payload"), sha(payload))
+    with pytest.raises(DownloadError, match="checksum mismatch") as err:
+        download_file(f, tmp_path)
+    assert sha(payload)[:12] in str(err.value)
+    assert "\n" not in str(err.value)
+    assert_clean(tmp_path)
+
+    # A good copy is in place; the server now serves something else; a forced re-download fails
+    # and must leave the good copy exactly as it was.
+    (tmp_path / "data.bin").write_bytes(payload)
+    with pytest.raises(DownloadError, match="checksum"):
+        download_all([f], tmp_path, force=True)
+    assert server.hits["/data.bin"] == 2
+    assert (tmp_path / "data.bin").read_bytes() == payload
+    assert is_present(f, tmp_path)
+    assert_clean(tmp_path, "data.bin")
+
+
+def test_server_down_is_no_network(tmp_path: Path) -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    f = RemoteFile("x.bin", f"http://127.0.0.1:{port}/x.bin", sha(b""))
+    with pytest.raises(NoNetworkError) as err:
+        download_file(f, tmp_path, timeout=5)
+    msg = str(err.value)
+    assert isinstance(err.value, DownloadError)
+    assert "\n" not in msg
+    assert "127.0.0.1" in msg and "LEARN_GPT_DATA_DIR" in msg
+    assert_clean(tmp_path)
+
+
+def test_http_404(server: Server, tmp_path: Path) -> None:
+    f = RemoteFile("gone.bin", server.url + "/gone.bin", sha(b""))
+    with pytest.raises(DownloadError, match="404") as err:
+        download_file(f, tmp_path)
+    assert not isinstance(err.value, NoNetworkError)
+    assert "\n" not in str(err.value)
+    assert_clean(tmp_path)
+
+
+def test_download_all_skips_present_and_force_refetches(
+    server: Server, payload: bytes, tmp_path: Path
+) -> None:
+    other = b"second file"
+    files = [
+        RemoteFile("a.bin", server.serve("/a.bin", payload), sha(payload)),
+        RemoteFile("b.gz", server.serve("/b.gz", gzip.compress(other)), sha(other), gzipped=True),
+    ]
+    paths = download_all(files, tmp_path)
+    assert paths == [tmp_path / "a.bin", tmp_path / "b.gz"]
+    assert server.hits == {"/a.bin": 1, "/b.gz": 1}
+
+    assert download_all(files, tmp_path) == paths
+    assert server.hits == {"/a.bin": 1, "/b.gz": 1}  # nothing fetched
+
+    (tmp_path / "a.bin").write_bytes(b"damaged")  # a bad copy is not "present"
+    download_all(files, tmp_path)
+    assert server.hits == {"/a.bin": 2, "/b.gz": 1}
+    assert (tmp_path / "a.bin").read_bytes() == payload
+
+    download_all(files, tmp_path, force=True)
+    assert server.hits == {"/a.bin": 3, "/b.gz": 2}
+    assert_clean(tmp_path, "a.bin", "b.gz")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"this is not gzip at all", gzip.compress(b"x" * 10_000)[:-12]],
+    ids=["not-gzip", "cut-short"],
+)
+def test_corrupt_gzip(server: Server, body: bytes, tmp_path: Path) -> None:
+    f = RemoteFile("bad.gz", server.serve("/bad.gz", body), sha(b"x" * 10_000), gzipped=True)
+    with pytest.raises(DownloadError) as err:
+        download_file(f, tmp_path)
+    assert "gzip" in str(err.value)
+    assert "\n" not in str(err.value)
+    assert_clean(tmp_path)
+
+
+def test_interrupt_leaves_nothing(server: Server, payload: bytes, tmp_path: Path) -> None:
+    (tmp_path / "data.bin").write_bytes(b"old")
+    f = RemoteFile("data.bin", server.serve("/data.bin", payload), sha(payload))
+
+    def interrupt(name: str, done: int, total: int | None) -> None:
+        if done > 0:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        download_file(f, tmp_path, progress=interrupt)
+    assert (tmp_path / "data.bin").read_bytes() == b"old"
+    assert_clean(tmp_path, "data.bin")

@@ -1,0 +1,179 @@
+"""The `learn-gpt` command line: parse, call the engine, show Rich progress.
+
+Kept thin and quick to start: torch, textual and the engine's models are imported inside the
+commands that use them, so `learn-gpt --help` answers at once.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+app = typer.Typer(
+    name="learn-gpt",
+    help="From Nielsen's digit network to a working GPT, by experiment.",
+    add_completion=False,
+    no_args_is_help=False,
+    pretty_exceptions_enable=False,
+)
+train_app = typer.Typer(help="Train a model from the terminal.", no_args_is_help=True)
+data_app = typer.Typer(help="See and fetch the data sets.", no_args_is_help=True)
+app.add_typer(train_app, name="train")
+app.add_typer(data_app, name="data")
+
+DataDir = Annotated[
+    Path | None,
+    typer.Option(
+        "--data-dir",
+        envvar="LEARN_GPT_DATA_DIR",
+        show_envvar=True,
+        help="Folder holding full data sets (MNIST IDX files or mnist.pkl.gz, ...).",
+    ),
+]
+Device = Annotated[
+    str, typer.Option(help="auto (cuda, then mps, then cpu), cuda, cuda:N, mps or cpu.")
+]
+Threads = Annotated[
+    int | None, typer.Option(help="torch CPU threads (default: chosen per workload).")
+]
+
+
+@app.callback(invoke_without_command=True)
+def root(ctx: typer.Context) -> None:
+    """Without a subcommand, say what there is to run."""
+    if ctx.invoked_subcommand is None:
+        typer.echo(
+            "learn-gpt: the app itself arrives with the TUI; for now try\n"
+            "  learn-gpt train mlp      train Nielsen's digit network on MNIST\n"
+            "  learn-gpt data info      see which data sets are where\n"
+            "  learn-gpt data download  fetch a full data set into the cache\n"
+            "  learn-gpt --help         every command and option"
+        )
+
+
+def _sizes(value: str | None) -> tuple[int, ...] | None:
+    if value is None:
+        return None
+    try:
+        return tuple(int(part) for part in value.replace(" ", "").split(","))
+    except ValueError:
+        raise typer.BadParameter(
+            f"expected comma-separated layer sizes like 784,30,10, got {value!r}",
+            param_hint="--sizes",
+        ) from None
+
+
+@train_app.command("mlp")
+def train_mlp(
+    sizes: Annotated[
+        str | None, typer.Option(help="Layer sizes, input first.", show_default="784,30,10")
+    ] = None,
+    epochs: Annotated[int | None, typer.Option(help="Epochs in all.", show_default="30")] = None,
+    batch_size: Annotated[
+        int | None, typer.Option(help="Mini-batch size.", show_default="10")
+    ] = None,
+    eta: Annotated[float | None, typer.Option(help="Learning rate η.", show_default="3.0")] = None,
+    cost: Annotated[
+        str | None, typer.Option(help="quadratic or cross-entropy.", show_default="quadratic")
+    ] = None,
+    activation: Annotated[
+        str | None, typer.Option(help="Hidden layers: sigmoid or relu.", show_default="sigmoid")
+    ] = None,
+    init: Annotated[
+        str | None,
+        typer.Option(
+            help="normal (the book's N(0,1)) or scaled (N(0,1/n_in)).", show_default="normal"
+        ),
+    ] = None,
+    lmbda: Annotated[
+        float | None, typer.Option(help="L2 regularisation λ.", show_default="0")
+    ] = None,
+    seed: Annotated[
+        int | None, typer.Option(help="Seed for weights and shuffling.", show_default="0")
+    ] = None,
+    data: Annotated[
+        str | None,
+        typer.Option(
+            help="sample (bundled), mnist (full set), auto (full if found), or a PATH.",
+            show_default="auto",
+        ),
+    ] = None,
+    data_dir: DataDir = None,
+    device: Device = "auto",
+    threads: Threads = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            help="Checkpoint to write.", show_default="runs/mlp-TIME.pt, or the --resume file"
+        ),
+    ] = None,
+    resume: Annotated[
+        Path | None, typer.Option(help="Continue the run saved in this checkpoint.")
+    ] = None,
+) -> None:
+    """Train Nielsen's digit network by SGD, printing "Epoch N: correct / total"."""
+    from tui.train_mlp_cli import TrainOptions, run
+
+    settings = {
+        "sizes": _sizes(sizes),
+        "epochs": epochs,
+        "mini_batch_size": batch_size,
+        "eta": eta,
+        "cost": cost,
+        "activation": activation,
+        "init": init,
+        "lmbda": lmbda,
+        "seed": seed,
+        "data": data,
+    }
+    given = {key: value for key, value in settings.items() if value is not None}
+    run(TrainOptions(given, data_dir, device, threads, out, resume))
+
+
+@data_app.command("info")
+def data_info(data_dir: DataDir = None) -> None:
+    """Say which data sets are where: bundled samples, data directories, the cache."""
+    from tui.data_cli import info
+
+    info(data_dir)
+
+
+@data_app.command("download")
+def data_download(
+    name: Annotated[str, typer.Argument(help="mnist or tinyshakespeare.")],
+    force: Annotated[bool, typer.Option(help="Download again even if present.")] = False,
+    mirror: Annotated[
+        str | None, typer.Option(help="Base URL of a mirror holding the files.")
+    ] = None,
+) -> None:
+    """Download a full data set into the user cache, checking every file's checksum."""
+    from tui.data_cli import download
+
+    download(name, force, mirror)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the CLI; every error the learner can fix is one line on stderr and a non-zero exit."""
+    from engine.errors import ConfigError, EngineError
+
+    # click's base error: typer re-exports only some of click (and vendors it in new releases)
+    usage_error = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
+    command = typer.main.get_command(app)
+    try:
+        code = command.main(args=argv, prog_name="learn-gpt", standalone_mode=False)
+    except usage_error as exc:
+        print(f"learn-gpt: error: {exc.format_message()}", file=sys.stderr)
+        code = exc.exit_code
+    except typer.Abort:
+        print("learn-gpt: aborted", file=sys.stderr)
+        code = 130
+    except ConfigError as exc:
+        print(f"learn-gpt: error: {exc}", file=sys.stderr)
+        code = 2
+    except EngineError as exc:
+        print(f"learn-gpt: {exc}", file=sys.stderr)
+        code = 1
+    sys.exit(code if isinstance(code, int) else 0)

@@ -1,0 +1,121 @@
+"""`learn-gpt train mlp`: Nielsen's network trained in the terminal with Rich progress.
+
+Ctrl-C stops after the current mini-batch and saves a checkpoint that `--resume` continues
+exactly; a checkpoint is also saved after every epoch.
+"""
+
+from __future__ import annotations
+
+import signal
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+UI_EVERY = 50  # mini-batches between progress-bar updates: rich costs more than a step
+
+
+@dataclass(frozen=True)
+class TrainOptions:
+    given: dict[str, Any]  # the settings the learner named on the command line
+    data_dir: Path | None
+    device: str
+    threads: int | None
+    out: Path | None
+    resume: Path | None
+
+
+def _open_run(opts: TrainOptions, device: str):  # noqa: ANN202 - MLPRun, imported late
+    from engine.errors import ConfigError
+    from engine.mlp_run import MLPConfig, MLPRun
+
+    if opts.resume is None:
+        return MLPRun.start(MLPConfig(**opts.given), device=device, data_dir=opts.data_dir)
+    run = MLPRun.load(opts.resume, device=device, data_dir=opts.data_dir)
+    for key, value in opts.given.items():
+        if key != "epochs" and getattr(run.config, key) != value:
+            flag = "--batch-size" if key == "mini_batch_size" else f"--{key}"
+            raise ConfigError(
+                f"{flag} {value} differs from the checkpoint's "
+                f"{getattr(run.config, key)}: a resumed run keeps its settings"
+            )
+    if "epochs" in opts.given:
+        run.extend(opts.given["epochs"])
+    return run
+
+
+def run(opts: TrainOptions) -> None:
+    from engine.device import default_threads, pick_device, use_threads
+    from engine.events import BatchDone
+
+    console = Console(highlight=False)
+    device = pick_device(opts.device)
+    threads = use_threads(opts.threads or default_threads("mlp"))
+    mlp = _open_run(opts, device)
+    out = opts.out or opts.resume or Path("runs") / time.strftime("mlp-%Y%m%d-%H%M%S.pt")
+    c = mlp.config
+    console.print(
+        f"Network {list(c.sizes)} ({c.activation}, {c.cost} cost), eta {c.eta}, "
+        f"mini-batch {c.mini_batch_size}, lmbda {c.lmbda}, seed {c.seed}"
+    )
+    console.print(f"Data: {mlp.digits.source}")
+    console.print(f"Device: {device}, {threads} thread{'s' if threads > 1 else ''}")
+    if mlp.epoch or mlp.batch:
+        console.print(f"Resuming {opts.resume} at epoch {mlp.epoch}, mini-batch {mlp.batch}")
+    if mlp.finished:
+        console.print(f"Nothing to do: the run has done its {c.epochs} epochs (raise --epochs).")
+        return
+
+    stop = {"asked": False}
+
+    def ask_stop(signum: int, frame: object) -> None:
+        stop["asked"] = True
+        signal.signal(signal.SIGINT, signal.default_int_handler)  # a second Ctrl-C is immediate
+
+    previous = signal.signal(signal.SIGINT, ask_stop)
+    columns = (
+        TextColumn("Epoch {task.fields[epoch]}/{task.fields[epochs]}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("loss {task.fields[loss]}"),
+        TimeElapsedColumn(),
+    )
+    began = time.perf_counter()
+    try:
+        with Progress(*columns, console=console, transient=True) as progress:
+            task = progress.add_task("", total=None, epoch=mlp.epoch, epochs=c.epochs, loss="…")
+            for event in mlp.events():
+                if isinstance(event, BatchDone):
+                    if event.loss is not None:
+                        progress.update(task, loss=f"{event.loss:.4f}")
+                    if event.batch % UI_EVERY == 0 or event.batch == event.batches - 1:
+                        progress.update(
+                            task, total=event.batches, completed=event.batch + 1, epoch=event.epoch
+                        )
+                else:
+                    console.print(
+                        f"Epoch {event.epoch}: {event.correct} / {event.total}"
+                        f"  [dim]({event.seconds:.2f} s)[/dim]"
+                    )
+                    mlp.save(out)
+                if stop["asked"]:
+                    break
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    mlp.save(out)
+    if stop["asked"] and not mlp.finished:
+        console.print(
+            f"Stopped at epoch {mlp.epoch}, mini-batch {mlp.batch}; saved {out}\n"
+            f"Continue with: learn-gpt train mlp --resume {out}"
+        )
+        raise typer.Exit(130)
+    best = max(range(len(mlp.accuracy)), key=lambda i: mlp.accuracy[i][0] / mlp.accuracy[i][1])
+    correct, total = mlp.accuracy[best]
+    console.print(
+        f"Done in {time.perf_counter() - began:.1f} s: best {correct} / {total} "
+        f"({100 * correct / total:.2f}%) at epoch {best}; checkpoint {out}"
+    )
