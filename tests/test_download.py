@@ -238,3 +238,47 @@ def test_interrupt_leaves_nothing(server: Server, payload: bytes, tmp_path: Path
         download_file(f, tmp_path, progress=interrupt)
     assert (tmp_path / "data.bin").read_bytes() == b"old"
     assert_clean(tmp_path, "data.bin")
+
+
+def cli(*args: str) -> tuple[int, str]:
+    import contextlib
+    import io
+
+    from tui.cli import main
+
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err), pytest.raises(SystemExit) as exit_info:
+        main(list(args))
+    return exit_info.value.code, err.getvalue()
+
+
+def test_cli_downloads_mnist_into_the_cache_and_training_finds_it(
+    server, shared_data, private_dirs
+):
+    for path in (shared_data / "mnist").iterdir():
+        server.serve(f"/mnist/{path.name}", path.read_bytes())
+    code, err = cli("data", "download", "mnist", "--mirror", server.url + "/mnist")
+    assert code == 0, err
+    assert sorted(p.name for p in (private_dirs / "mnist").iterdir()) == sorted(
+        p.name for p in (shared_data / "mnist").iterdir()
+    )
+    from engine.data.digits import load_digits
+
+    digits = load_digits("mnist")
+    assert len(digits.test) == 10_000 and "cache" in digits.source
+
+
+def test_cli_download_with_wrong_files_or_no_network_is_one_line(server, private_dirs):
+    from engine.data.sources import BUNDLED_DIR
+
+    for path in (BUNDLED_DIR / "mnist-sample").iterdir():  # real IDX files, wrong checksums
+        server.serve(f"/{path.name}", path.read_bytes())
+    code, err = cli("data", "download", "mnist", "--mirror", server.url)
+    assert code == 1 and "checksum mismatch" in err and len(err.strip().splitlines()) == 1
+    assert not any((private_dirs / "mnist").iterdir())
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    code, err = cli("data", "download", "mnist", "--mirror", f"http://127.0.0.1:{port}/")
+    assert code == 1 and "cannot reach" in err and len(err.strip().splitlines()) == 1

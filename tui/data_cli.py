@@ -16,7 +16,7 @@ def info(data_dir: Path | None) -> None:
     console = Console(highlight=False)
     table = Table(title="learn-gpt data", title_justify="left")
     table.add_column("data set")
-    table.add_column("where")
+    table.add_column("where", overflow="fold")
     table.add_column("from")
     table.add_row(
         "MNIST sample",

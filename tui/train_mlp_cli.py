@@ -54,7 +54,7 @@ def run(opts: TrainOptions) -> None:
 
     console = Console(highlight=False)
     device = pick_device(opts.device)
-    threads = use_threads(opts.threads or default_threads("mlp"))
+    threads = use_threads(default_threads("mlp") if opts.threads is None else opts.threads)
     mlp = _open_run(opts, device)
     out = opts.out or opts.resume or Path("runs") / time.strftime("mlp-%Y%m%d-%H%M%S.pt")
     c = mlp.config

@@ -13,6 +13,7 @@ import pickle
 import struct
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -104,18 +105,21 @@ class _ArraysOnly(pickle.Unpickler):
     from the internet can then build arrays but never run code."""
 
     ALLOWED = {
-        ("numpy.core.multiarray", "_reconstruct"),
-        ("numpy._core.multiarray", "_reconstruct"),
         ("numpy", "ndarray"),
         ("numpy", "dtype"),
+        ("numpy.core.multiarray", "_reconstruct"),  # how numpy pickles arrays (protocol < 5)
+        ("numpy._core.multiarray", "_reconstruct"),
+        ("numpy.core.numeric", "_frombuffer"),  # ... and with protocol 5
+        ("numpy._core.numeric", "_frombuffer"),
+        ("_codecs", "encode"),  # Python 3 writing protocol 2 stores bytes through it
     }
 
-    def find_class(self, module: str, name: str):  # noqa: ANN201 - pickle's signature
+    def find_class(self, module: str, name: str) -> Any:
         if (module, name) not in self.ALLOWED:
             raise pickle.UnpicklingError(f"refusing to load {module}.{name}")
-        if name == "_reconstruct":
-            return np.ndarray.__reduce__(np.empty(0))[0]  # numpy's own reconstructor, any version
-        return getattr(np, name)
+        if module.startswith("numpy.core") and hasattr(np, "_core"):
+            module = module.replace("numpy.core", "numpy._core", 1)  # numpy 2 renamed it
+        return super().find_class(module, name)
 
 
 def load_pickle(path: Path) -> tuple[DigitSet, DigitSet, DigitSet]:
