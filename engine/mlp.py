@@ -30,8 +30,11 @@ def sigmoid(z: torch.Tensor) -> torch.Tensor:
 
 
 def sigmoid_prime(a: torch.Tensor) -> torch.Tensor:
-    """σ'(z) written through the activation a = σ(z): σ'(z) = σ(z)(1 − σ(z)) = a(1 − a)."""
-    return a * (1 - a)
+    """σ'(z) written through the activation a = σ(z): σ'(z) = σ(z)(1 − σ(z)) = a(1 − a).
+
+    Computed as a − a², the same number in two cheap operations (torch's `1 - a` alone
+    costs as much as both at mini-batch 10)."""
+    return a - a * a
 
 
 def relu(z: torch.Tensor) -> torch.Tensor:
@@ -224,7 +227,9 @@ class Network:
             shuffle = torch.Generator().manual_seed(seed * 10_007 + epoch)
             order = torch.randperm(n, generator=shuffle).to(self.device).split(mini_batch_size)
             for k in range(first_batch if epoch == first_epoch else 0, batches):
-                batch = DigitBatch(images[order[k]].T, targets[order[k]].T)
+                batch = DigitBatch(
+                    images.index_select(0, order[k]).T, targets.index_select(0, order[k]).T
+                )
                 loss = None
                 if loss_every and k % loss_every == 0:
                     m = batch.x.shape[1]
