@@ -36,3 +36,40 @@ class EpochDone:
 @dataclass(frozen=True)
 class CheckpointSaved:
     path: Path
+
+
+@dataclass(frozen=True)
+class StepDone:
+    """One optimisation step of the GPT: its training loss, learning rate and speed."""
+
+    step: int
+    loss: float
+    lr: float
+    tokens_per_s: float
+
+
+@dataclass(frozen=True)
+class EvalDone:
+    """Mean loss on fixed train and validation batches."""
+
+    step: int
+    train_loss: float
+    val_loss: float
+
+
+@dataclass(frozen=True)
+class Sampled:
+    """A text sample from the current weights."""
+
+    step: int
+    loss: float
+    text: str
+
+
+@dataclass(frozen=True)
+class Diverged:
+    """Training stopped: the loss became NaN or exploded. The last good checkpoint is kept."""
+
+    step: int
+    loss: float
+    reason: str

@@ -48,6 +48,8 @@ def root(ctx: typer.Context) -> None:
         typer.echo(
             "learn-gpt: the app itself arrives with the TUI; for now try\n"
             "  learn-gpt train mlp      train Nielsen's digit network on MNIST\n"
+            "  learn-gpt train gpt      train a character-level GPT on Shakespeare\n"
+            "  learn-gpt sample CKPT    stream text from a trained GPT\n"
             "  learn-gpt data info      see which data sets are where\n"
             "  learn-gpt data download  fetch a full data set into the cache\n"
             "  learn-gpt --help         every command and option"
@@ -131,6 +133,117 @@ def train_mlp(
     }
     given = {key: value for key, value in settings.items() if value is not None}
     run(TrainOptions(given, data_dir, device, threads, out, resume))
+
+
+@train_app.command("gpt")
+def train_gpt(
+    preset: Annotated[str, typer.Option(help="cpu (nanoGPT's CPU baby GPT) or tiny.")] = "cpu",
+    corpus: Annotated[
+        str, typer.Option(help="sample (bundled), shakespeare, tinyshakespeare, or a PATH.")
+    ] = "sample",
+    score: Annotated[
+        str | None,
+        typer.Option(
+            help="scaled_dot, dot, squared, negated, reversed or cosine.", show_default="scaled_dot"
+        ),
+    ] = None,
+    mask: Annotated[
+        str | None,
+        typer.Option(help="causal, anti_causal, none or window:K.", show_default="causal"),
+    ] = None,
+    positional: Annotated[
+        str | None, typer.Option(help="learned, sinusoidal or none.", show_default="learned")
+    ] = None,
+    residual: Annotated[
+        bool | None,
+        typer.Option("--residual/--no-residual", help="Residual connections.", show_default="on"),
+    ] = None,
+    n_layer: Annotated[int | None, typer.Option(help="Blocks.", show_default="preset")] = None,
+    n_head: Annotated[int | None, typer.Option(help="Heads.", show_default="preset")] = None,
+    n_embd: Annotated[int | None, typer.Option(help="Width.", show_default="preset")] = None,
+    block_size: Annotated[
+        int | None, typer.Option(help="Context length.", show_default="preset")
+    ] = None,
+    dropout: Annotated[float | None, typer.Option(help="Dropout.", show_default="preset")] = None,
+    max_iters: Annotated[
+        int | None, typer.Option(help="Steps in all.", show_default="preset")
+    ] = None,
+    batch_size: Annotated[
+        int | None, typer.Option(help="Sequences per step.", show_default="preset")
+    ] = None,
+    lr: Annotated[
+        float | None, typer.Option(help="Peak learning rate.", show_default="preset")
+    ] = None,
+    eval_interval: Annotated[
+        int | None, typer.Option(help="Steps between evaluations.", show_default="preset")
+    ] = None,
+    sample_interval: Annotated[
+        int | None, typer.Option(help="Steps between samples (0: none).", show_default="preset")
+    ] = None,
+    seed: Annotated[int | None, typer.Option(help="Seed.", show_default="1337")] = None,
+    data_dir: DataDir = None,
+    device: Device = "auto",
+    threads: Threads = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(help="Checkpoint to write.", show_default="runs/gpt-TIME.pt, or --resume"),
+    ] = None,
+    resume: Annotated[
+        Path | None, typer.Option(help="Continue the run in this checkpoint.")
+    ] = None,
+) -> None:
+    """Train a character-level GPT, showing the loss and samples as it learns."""
+    from tui.train_gpt_cli import GPTOptions, train
+
+    model = {
+        "score": score,
+        "mask": mask,
+        "positional": positional,
+        "residual": residual,
+        "n_layer": n_layer,
+        "n_head": n_head,
+        "n_embd": n_embd,
+        "block_size": block_size,
+        "dropout": dropout,
+    }
+    settings = {
+        "max_iters": max_iters,
+        "batch_size": batch_size,
+        "learning_rate": lr,
+        "eval_interval": eval_interval,
+        "sample_interval": sample_interval,
+        "seed": seed,
+    }
+    train(
+        GPTOptions(
+            preset,
+            corpus,
+            {k: v for k, v in model.items() if v is not None},
+            {k: v for k, v in settings.items() if v is not None},
+            data_dir,
+            device,
+            threads,
+            out,
+            resume,
+        )
+    )
+
+
+@app.command("sample")
+def sample(
+    checkpoint: Annotated[Path, typer.Argument(help="A GPT checkpoint from `train gpt`.")],
+    prompt: Annotated[str, typer.Option(help="Text to continue.")] = "",
+    n: Annotated[int, typer.Option("-n", "--tokens", help="Characters to write.")] = 500,
+    temperature: Annotated[float, typer.Option(help="0 is greedy; higher is wilder.")] = 0.8,
+    top_k: Annotated[int | None, typer.Option(help="Choose among the k likeliest only.")] = None,
+    seed: Annotated[int | None, typer.Option(help="Seed, for the same text again.")] = None,
+    cache: Annotated[bool, typer.Option("--cache/--no-cache", help="Key/value cache.")] = True,
+    device: Device = "auto",
+) -> None:
+    """Stream text from a trained GPT, character by character."""
+    from tui.train_gpt_cli import sample as run_sample
+
+    run_sample(checkpoint, prompt, n, temperature, top_k, seed, device, cache)
 
 
 @data_app.command("info")

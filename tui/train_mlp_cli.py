@@ -6,7 +6,6 @@ exactly; a checkpoint is also saved after every epoch.
 
 from __future__ import annotations
 
-import signal
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +14,9 @@ from typing import Any
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from tui.ctrl_c import StopOnCtrlC
+from tui.resume_check import refuse_changes
 
 UI_EVERY = 50  # mini-batches between progress-bar updates: rich costs more than a step
 
@@ -30,19 +32,13 @@ class TrainOptions:
 
 
 def _open_run(opts: TrainOptions, device: str):  # noqa: ANN202 - MLPRun, imported late
-    from engine.errors import ConfigError
     from engine.mlp_run import MLPConfig, MLPRun
 
     if opts.resume is None:
         return MLPRun.start(MLPConfig(**opts.given), device=device, data_dir=opts.data_dir)
     run = MLPRun.load(opts.resume, device=device, data_dir=opts.data_dir)
-    for key, value in opts.given.items():
-        if key != "epochs" and getattr(run.config, key) != value:
-            flag = "--batch-size" if key == "mini_batch_size" else f"--{key}"
-            raise ConfigError(
-                f"{flag} {value} differs from the checkpoint's "
-                f"{getattr(run.config, key)}: a resumed run keeps its settings"
-            )
+    saved = {key: getattr(run.config, key) for key in opts.given}
+    refuse_changes(opts.given, saved, {"epochs"}, {"mini_batch_size": "--batch-size"})
     if "epochs" in opts.given:
         run.extend(opts.given["epochs"])
     return run
@@ -70,13 +66,6 @@ def run(opts: TrainOptions) -> None:
         console.print(f"Nothing to do: the run has done its {c.epochs} epochs (raise --epochs).")
         return
 
-    stop = {"asked": False}
-
-    def ask_stop(signum: int, frame: object) -> None:
-        stop["asked"] = True
-        signal.signal(signal.SIGINT, signal.default_int_handler)  # a second Ctrl-C is immediate
-
-    previous = signal.signal(signal.SIGINT, ask_stop)
     columns = (
         TextColumn("Epoch {task.fields[epoch]}/{task.fields[epochs]}"),
         BarColumn(),
@@ -85,29 +74,26 @@ def run(opts: TrainOptions) -> None:
         TimeElapsedColumn(),
     )
     began = time.perf_counter()
-    try:
-        with Progress(*columns, console=console, transient=True) as progress:
-            task = progress.add_task("", total=None, epoch=mlp.epoch, epochs=c.epochs, loss="…")
-            for event in mlp.events():
-                if isinstance(event, BatchDone):
-                    if event.loss is not None:
-                        progress.update(task, loss=f"{event.loss:.4f}")
-                    if event.batch % UI_EVERY == 0 or event.batch == event.batches - 1:
-                        progress.update(
-                            task, total=event.batches, completed=event.batch + 1, epoch=event.epoch
-                        )
-                else:
-                    console.print(
-                        f"Epoch {event.epoch}: {event.correct} / {event.total}"
-                        f"  [dim]({event.seconds:.2f} s)[/dim]"
+    with StopOnCtrlC() as stop, Progress(*columns, console=console, transient=True) as progress:
+        task = progress.add_task("", total=None, epoch=mlp.epoch, epochs=c.epochs, loss="…")
+        for event in mlp.events():
+            if isinstance(event, BatchDone):
+                if event.loss is not None:
+                    progress.update(task, loss=f"{event.loss:.4f}")
+                if event.batch % UI_EVERY == 0 or event.batch == event.batches - 1:
+                    progress.update(
+                        task, total=event.batches, completed=event.batch + 1, epoch=event.epoch
                     )
-                    mlp.save(out)
-                if stop["asked"]:
-                    break
-    finally:
-        signal.signal(signal.SIGINT, previous)
+            else:
+                console.print(
+                    f"Epoch {event.epoch}: {event.correct} / {event.total}"
+                    f"  [dim]({event.seconds:.2f} s)[/dim]"
+                )
+                mlp.save(out)
+            if stop.asked:
+                break
     mlp.save(out)
-    if stop["asked"] and not mlp.finished:
+    if stop.asked and not mlp.finished:
         console.print(
             f"Stopped at epoch {mlp.epoch}, mini-batch {mlp.batch}; saved {out}\n"
             f"Continue with: learn-gpt train mlp --resume {out}"

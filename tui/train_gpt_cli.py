@@ -1,0 +1,177 @@
+"""`learn-gpt train gpt` and `learn-gpt sample`: a GPT trained and sampled in the terminal.
+
+Training shows a Rich progress bar with the loss, prints each evaluation and each sample as it
+arrives, saves after every evaluation, and on Ctrl-C saves and says how to resume. Under
+`torchrun` every rank trains and only rank 0 prints and saves.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.console import Console
+from rich.panel import Panel
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from tui.ctrl_c import StopOnCtrlC
+from tui.resume_check import refuse_changes
+
+
+@dataclass(frozen=True)
+class GPTOptions:
+    preset: str
+    corpus: str
+    model: dict[str, Any]  # model settings named on the command line
+    train: dict[str, Any]  # training settings named on the command line
+    data_dir: Path | None
+    device: str
+    threads: int | None
+    out: Path | None
+    resume: Path | None
+
+
+def _open_run(opts: GPTOptions, device: str):  # noqa: ANN202 - GPTRun, imported late
+    from engine.train import GPTRun, load_model_checkpoint
+
+    if opts.resume is None:
+        return GPTRun.start(
+            opts.corpus,
+            preset=opts.preset,
+            model=opts.model,
+            train=opts.train,
+            device=device,
+            data_dir=opts.data_dir,
+        )
+    saved = load_model_checkpoint(opts.resume)
+    refuse_changes(opts.model, saved["model_config"], set())
+    refuse_changes(opts.train, saved["train_config"], {"max_iters"}, {"learning_rate": "--lr"})
+    return GPTRun.load(opts.resume, device, opts.data_dir, max_iters=opts.train.get("max_iters"))
+
+
+def train(opts: GPTOptions) -> None:
+    from engine.device import default_threads, pick_device, use_threads
+    from engine.events import CheckpointSaved, Diverged, EvalDone, Sampled, StepDone
+    from engine.train import init_distributed
+
+    device = pick_device(opts.device)
+    threads = use_threads(default_threads("gpt") if opts.threads is None else opts.threads)
+    rank, world = init_distributed(device)
+    console = Console(highlight=False, quiet=rank != 0)
+    run = _open_run(opts, device)
+    out = opts.out or opts.resume or Path("runs") / time.strftime("gpt-%Y%m%d-%H%M%S.pt")
+    m, t = run.model_config, run.train_config
+    console.print(
+        f"GPT: {m.n_layer} layers, {m.n_head} heads, {m.n_embd} wide, context "
+        f"{m.block_size}, {run.model.num_params():,} parameters; score {m.score}, "
+        f"mask {m.mask if isinstance(m.mask, str) else 'custom'}, positional "
+        f"{m.positional}, residual {'on' if m.residual else 'off'}, dropout {m.dropout}"
+    )
+    console.print(
+        f"Text: {run.corpus.source}; {len(run.train_ids):,} train / "
+        f"{len(run.val_ids):,} val tokens, vocabulary {m.vocab_size}"
+    )
+    console.print(
+        f"Training: {t.max_iters} steps of {t.batch_size} x {m.block_size} tokens, "
+        f"lr {t.learning_rate}; device {device}, {threads} thread(s)"
+        + (f", {world} processes" if world > 1 else "")
+    )
+    if run.step:
+        console.print(f"Resuming {opts.resume} at step {run.step}")
+    columns = (
+        TextColumn("step"),
+        MofNCompleteColumn(),
+        BarColumn(),
+        TextColumn("loss {task.fields[loss]}  {task.fields[speed]} tok/s"),
+        TimeElapsedColumn(),
+    )
+    diverged, saved_step = None, -1
+    with StopOnCtrlC() as stop, Progress(*columns, console=console, transient=True) as progress:
+        task = progress.add_task("", total=t.max_iters, completed=run.step, loss="…", speed="…")
+        for event in run.events(out):
+            if isinstance(event, StepDone):
+                progress.update(
+                    task,
+                    completed=event.step,
+                    loss=f"{event.loss:.3f}",
+                    speed=f"{event.tokens_per_s:,.0f}",
+                )
+            elif isinstance(event, EvalDone):
+                console.print(
+                    f"step {event.step}: train loss {event.train_loss:.4f}, "
+                    f"val loss {event.val_loss:.4f}"
+                )
+            elif isinstance(event, Sampled):
+                console.print(
+                    Panel(
+                        event.text.strip(),
+                        title=f"sample at step {event.step}",
+                        title_align="left",
+                        border_style="dim",
+                    )
+                )
+            elif isinstance(event, CheckpointSaved):
+                saved_step = run.step
+            elif isinstance(event, Diverged):
+                diverged = event
+            if stop.asked:
+                break
+    if diverged is not None:
+        console.print(
+            f"[red]Stopped at step {diverged.step}: {diverged.reason}.[/red] "
+            f"The last good checkpoint (if any) is {out}"
+        )
+        raise typer.Exit(1)
+    if rank == 0 and saved_step != run.step:
+        run.save(out)
+    if stop.asked and not run.finished:
+        console.print(
+            f"Stopped at step {run.step}; saved {out}\n"
+            f"Continue with: learn-gpt train gpt --resume {out}"
+        )
+        raise typer.Exit(130)
+    last = run.history[-1] if run.history else None
+    console.print(
+        f"Done: step {run.step}"
+        + (f", val loss {last.val_loss:.4f}" if last else "")
+        + f"; checkpoint {out}"
+    )
+
+
+def sample(
+    checkpoint: Path,
+    prompt: str,
+    tokens: int,
+    temperature: float,
+    top_k: int | None,
+    seed: int | None,
+    device: str,
+    use_cache: bool,
+) -> None:
+    from engine.device import default_threads, pick_device, use_threads
+    from engine.sample import check_sampling, generate
+    from engine.train import load_model
+
+    check_sampling(temperature, top_k)
+    device = pick_device(device)
+    use_threads(default_threads("gpt"))
+    model, tokenizer = load_model(checkpoint, device)
+    tokenizer.encode(prompt)  # unseen characters: a one-line error before anything prints
+    sys.stdout.write(prompt)
+    for piece in generate(
+        model,
+        tokenizer,
+        prompt,
+        tokens,
+        temperature=temperature,
+        top_k=top_k,
+        seed=seed,
+        use_cache=use_cache,
+    ):
+        sys.stdout.write(piece.text)
+        sys.stdout.flush()
+    sys.stdout.write("\n")
