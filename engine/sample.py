@@ -15,7 +15,7 @@ from typing import Protocol
 
 import torch
 
-from engine.errors import ConfigError
+from engine.errors import ConfigError, EngineError
 from engine.gpt import GPT, KVCache
 
 
@@ -86,6 +86,8 @@ def generate(
             feed = pending if cache is not None else window
             logits = model(torch.tensor([feed], device=device), cache=cache).logits[0, -1]
             probs = next_token_probs(logits, temperature, top_k)
+            if not torch.isfinite(probs).all():
+                raise EngineError("the model gives NaN probabilities: its weights are broken")
             if temperature == 0:
                 chosen = int(probs.argmax())
             else:

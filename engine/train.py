@@ -299,15 +299,19 @@ class GPTRun:
             self.optimizer.step()
             self.step += 1
             yield StepDone(self.step, loss_value, lr, tokens / (time.perf_counter() - began))
-            if self.step % c.eval_interval == 0 or self.finished:
+            evaluating = self.step % c.eval_interval == 0 or self.finished
+            if evaluating:
                 train_loss, val_loss = self.evaluate()
+                if not math.isfinite(train_loss + val_loss):
+                    yield Diverged(self.step, val_loss, "the evaluation loss is NaN or infinite")
+                    return
                 event = EvalDone(self.step, train_loss, val_loss)
                 self.history.append(event)
                 yield event
-                if checkpoint_path is not None and self.rank == 0:
-                    yield self.save(checkpoint_path)
             if c.sample_interval and (self.step % c.sample_interval == 0 or self.finished):
                 yield Sampled(self.step, loss_value, self.sample(c.sample_tokens))
+            if evaluating and checkpoint_path is not None and self.rank == 0:
+                yield self.save(checkpoint_path)  # only after a finite evaluation
 
     # -- checkpoints ---------------------------------------------------------------------
     def save(self, path: str | Path) -> CheckpointSaved:
