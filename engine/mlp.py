@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import torch
 
 from engine.events import BatchDone, EpochDone
@@ -44,6 +45,33 @@ def relu(z: torch.Tensor) -> torch.Tensor:
 def relu_prime(a: torch.Tensor) -> torch.Tensor:
     """ReLU'(z) through a = max(0, z): 1 where the unit is active, else 0."""
     return (a > 0).to(a.dtype)
+
+
+def epoch_order(
+    n: int, mini_batch_size: int, seed: int, epoch: int, device: str = "cpu"
+) -> tuple[torch.Tensor, ...]:
+    """The mini-batches of an epoch as index tensors: a shuffle seeded by (seed, epoch), so any
+    mini-batch of any epoch can be found again (to resume, or to look at one step)."""
+    shuffle = torch.Generator().manual_seed(seed * 10_007 + epoch)
+    return torch.randperm(n, generator=shuffle).to(device).split(mini_batch_size)
+
+
+@dataclass(frozen=True)
+class TensorSummary:
+    """One intermediate tensor of a step, as the shape inspector shows it."""
+
+    name: str
+    shape: tuple[int, ...]
+    mean: float
+    min: float
+    max: float
+
+
+def summarize(trace: list[tuple[str, torch.Tensor]]) -> list[TensorSummary]:
+    return [
+        TensorSummary(name, tuple(t.shape), float(t.mean()), float(t.min()), float(t.max()))
+        for name, t in trace
+    ]
 
 
 @dataclass(frozen=True)
@@ -169,13 +197,19 @@ class Network:
         return nabla_b, nabla_w
 
     def update_mini_batch(
-        self, batch: DigitBatch, eta: float, lmbda: float = 0.0, n: int = 1
+        self,
+        batch: DigitBatch,
+        eta: float,
+        lmbda: float = 0.0,
+        n: int = 1,
+        trace: list[tuple[str, torch.Tensor]] | None = None,
     ) -> None:
         """One step of gradient descent on `batch`: w ← (1 − ηλ/n) w − (η/m) ∇w, b ← b − (η/m) ∇b.
 
-        `lmbda` is the L2 regularisation parameter and `n` the size of the training set.
+        `lmbda` is the L2 regularisation parameter and `n` the size of the training set;
+        `trace` is handed to `backprop`.
         """
-        nabla_b, nabla_w = self.backprop(batch.x, batch.y)
+        nabla_b, nabla_w = self.backprop(batch.x, batch.y, trace)
         m = batch.x.shape[1]
         for w, nw in zip(self.weights, nabla_w):
             if lmbda:
@@ -188,6 +222,12 @@ class Network:
     def predict(self, images: torch.Tensor) -> torch.Tensor:
         """Predicted digit for each row of `images` (n, 784)."""
         return self.feedforward(images.to(self.device).T).argmax(dim=0)
+
+    def output_activations(self, pixels: np.ndarray) -> np.ndarray:
+        """The 10 output activations for each image in `pixels` ((784,) or (n, 784) in [0, 1])."""
+        x = torch.as_tensor(np.asarray(pixels, dtype=np.float32).reshape(-1, 784))
+        with torch.no_grad():
+            return self.feedforward(x.to(self.device).T).T.cpu().numpy()
 
     def evaluate(self, images: torch.Tensor, labels: torch.Tensor) -> int:
         """How many of the (n, 784) `images` the network classifies as their `labels`."""
@@ -224,8 +264,7 @@ class Network:
         first_epoch, first_batch = start
         for epoch in range(first_epoch, epochs):
             began = time.perf_counter()
-            shuffle = torch.Generator().manual_seed(seed * 10_007 + epoch)
-            order = torch.randperm(n, generator=shuffle).to(self.device).split(mini_batch_size)
+            order = epoch_order(n, mini_batch_size, seed, epoch, self.device)
             for k in range(first_batch if epoch == first_epoch else 0, batches):
                 batch = DigitBatch(
                     images.index_select(0, order[k]).T, targets.index_select(0, order[k]).T

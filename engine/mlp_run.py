@@ -11,11 +11,22 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
+import torch
+
 from engine import checkpoint
 from engine.data.digits import Digits, find_full, load_digits
 from engine.errors import ConfigError
 from engine.events import BatchDone, CheckpointSaved, EpochDone
-from engine.mlp import ACTIVATIONS, COSTS, INITS, Network
+from engine.mlp import (
+    ACTIVATIONS,
+    COSTS,
+    INITS,
+    DigitBatch,
+    Network,
+    TensorSummary,
+    epoch_order,
+    summarize,
+)
 
 KIND = "mlp"
 
@@ -127,6 +138,29 @@ class MLPRun:
                 if event.correct is not None and event.total is not None:
                     self.accuracy.append((event.correct, event.total))
             yield event
+
+    def step_once(self) -> tuple[list[BatchDone | EpochDone], list[TensorSummary]]:
+        """Apply the next mini-batch alone, recording every tensor it makes (for the shape
+        inspector); the events are what `events()` would have yielded for it."""
+        c = self.config
+        if self.finished:
+            raise ConfigError(f"the run has done its {c.epochs} epochs")
+        images, labels = self.digits.train.as_pair()
+        order = epoch_order(len(labels), c.mini_batch_size, c.seed, self.epoch)
+        idx = order[self.batch]
+        targets = torch.eye(c.sizes[-1])[labels[idx]]
+        batch = DigitBatch(images[idx].T.to(self.network.device), targets.T.to(self.network.device))
+        loss = float(self.network.total_cost(self.network.feedforward(batch.x), batch.y)) / len(idx)
+        trace: list[tuple[str, torch.Tensor]] = []
+        self.network.update_mini_batch(batch, c.eta, c.lmbda, len(labels), trace)
+        events: list[BatchDone | EpochDone] = [BatchDone(self.epoch, self.batch, len(order), loss)]
+        self.batch += 1
+        if self.batch == len(order):
+            correct = self.network.evaluate(*self.digits.test.as_pair())
+            events.append(EpochDone(self.epoch, correct, len(self.digits.test), 0.0))
+            self.accuracy.append((correct, len(self.digits.test)))
+            self.epoch, self.batch = self.epoch + 1, 0
+        return events, summarize(trace)
 
     def extend(self, epochs: int) -> None:
         """Train to `epochs` in all (a resumed run may be given more epochs than it had)."""

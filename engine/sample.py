@@ -53,7 +53,7 @@ def next_token_probs(logits: torch.Tensor, temperature: float, top_k: int | None
     return torch.softmax(logits, dim=-1)
 
 
-@torch.no_grad()
+@torch.inference_mode()
 def generate(
     model: GPT,
     tokenizer: Tokenizer,

@@ -83,14 +83,14 @@ PRESETS: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
     ),
     # words within about a minute on two cores
     "tiny": (
-        dict(n_layer=2, n_head=4, n_embd=64, block_size=32, dropout=0.0),
+        dict(n_layer=3, n_head=4, n_embd=96, block_size=48, dropout=0.0),
         dict(
-            max_iters=1000,
+            max_iters=2500,
             batch_size=16,
             learning_rate=2e-3,
-            warmup_iters=50,
-            eval_interval=100,
-            sample_interval=100,
+            warmup_iters=100,
+            eval_interval=250,
+            sample_interval=250,
         ),
     ),
 }
@@ -284,7 +284,7 @@ class GPTRun:
             x, y = self._train_batch()
             loss = model(x, y).loss
             loss_value = loss.item()
-            if not math.isfinite(loss_value) or loss_value > explode:
+            if self.any_rank(not math.isfinite(loss_value) or loss_value > explode):
                 reason = (
                     "the loss is NaN"
                     if math.isnan(loss_value)
@@ -313,7 +313,33 @@ class GPTRun:
             if evaluating and checkpoint_path is not None and self.rank == 0:
                 yield self.save(checkpoint_path)  # only after a finite evaluation
 
+    def any_rank(self, flag: bool) -> bool:
+        """True if `flag` is true on any rank: all ranks must stop together or they hang."""
+        if self.world == 1:
+            return flag
+        import torch.distributed as dist
+
+        shared = torch.tensor([float(flag)])
+        dist.all_reduce(shared, op=dist.ReduceOp.MAX)
+        return bool(shared.item())
+
     # -- checkpoints ---------------------------------------------------------------------
+    def save_model(self, path: str | Path) -> CheckpointSaved:
+        """Only what sampling and attention need, in half precision: a small file to ship."""
+        payload = {
+            "model_config": self.model_config.to_dict(),
+            "model": {k: v.half() for k, v in self.model.state_dict().items()},
+            "tokenizer": self.tokenizer.state(),
+            "corpus": {
+                "spec": self.corpus_spec,
+                "source": self.corpus.source,
+                "sha256": _corpus_digest(self.corpus.text),
+            },
+            "step": self.step,
+            "history": [asdict(e) for e in self.history],
+        }
+        return CheckpointSaved(checkpoint.save(path, KIND, payload))
+
     def save(self, path: str | Path) -> CheckpointSaved:
         payload = {
             "model_config": self.model_config.to_dict(),
@@ -343,6 +369,11 @@ class GPTRun:
     ) -> GPTRun:
         """Reopen a saved run on its own corpus to continue it exactly."""
         data = load_model_checkpoint(path)
+        if "optimizer" not in data:
+            raise checkpoint.CheckpointError(
+                f"{path} holds only a trained model (no optimiser state): it can be sampled "
+                "and looked into, not resumed"
+            )
         spec = data["corpus"]["spec"]
         corpus = corpus or load_corpus(spec, data_dir)
         if _corpus_digest(corpus.text) != data["corpus"]["sha256"]:
@@ -366,6 +397,8 @@ class GPTRun:
         run.step = int(data["step"])
         torch.set_rng_state(data["rng"]["torch"])
         run.batch_gen.set_state(data["rng"]["batches"])
+        if run.world > 1:  # only rank 0's state was saved: give each rank its own stream again
+            run.batch_gen.manual_seed(train_config.seed + 1 + run.rank + 1_000_003 * run.step)
         run.history = [EvalDone(**e) for e in data["history"]]
         return run
 

@@ -131,3 +131,22 @@ def test_a_finished_run_can_be_extended(small_digits, tmp_path):
 def test_bad_settings_are_named(bad, message):
     with pytest.raises(ConfigError, match=message):
         MLPConfig(**bad).validate()
+
+
+def test_stepping_one_mini_batch_at_a_time_equals_training(small_digits):
+    config = MLPConfig(sizes=(784, 16, 10), epochs=1, mini_batch_size=100, seed=2)
+    trained = MLPRun.start(config, small_digits)
+    list(trained.events())
+    stepped = MLPRun.start(config, small_digits)
+    summaries = []
+    while not stepped.finished:
+        events, summary = stepped.step_once()
+        summaries.append(summary)
+    assert len(summaries) == 5 and stepped.accuracy == trained.accuracy
+    for a, b in zip(trained.network.weights, stepped.network.weights):
+        torch.testing.assert_close(a, b)
+    shapes = {s.name: s.shape for s in summaries[0]}
+    assert shapes["x"] == (784, 100) and shapes["nabla_w2"] == (16, 784)
+    assert all(s.min <= s.mean <= s.max for s in summaries[0])
+    with pytest.raises(ConfigError, match="has done its 1 epochs"):
+        stepped.step_once()

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from engine.train import load_model
+from engine.train import PRESETS, load_model
 
 ROOT = Path(__file__).resolve().parents[1]
 TIMEOUT = 120  # seconds; each test takes a few, but a hung rendezvous must not hang the suite
@@ -180,7 +180,8 @@ def test_cli_under_torchrun(tmp_path: Path) -> None:
     assert result.stdout.count("2 processes") == 1, result.stdout
     assert result.stdout.count("Done: step 4") == 1, result.stdout
     model, tokenizer = load_model(out)
-    assert model.config.n_layer == 2 and tokenizer.vocab_size == model.config.vocab_size
+    assert model.config.n_layer == PRESETS["tiny"][0]["n_layer"]
+    assert tokenizer.vocab_size == model.config.vocab_size
 
 
 def test_single_process_is_not_distributed(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -104,3 +104,32 @@ def test_a_path_without_mnist_is_a_clear_error(tmp_path):
     (tmp_path / "notes.txt").write_text("hi")
     with pytest.raises(DataError, match="expected mnist.pkl.gz"):
         load_digits(str(tmp_path / "notes.txt"))
+
+
+def test_a_small_off_centre_drawing_is_prepared_like_mnist():
+    from engine.data.digits import mnist_style
+
+    drawing = np.zeros((28, 28), dtype=np.float32)
+    drawing[2:8, 20:22] = 1.0  # a short stroke in the top-right corner
+    prepared = mnist_style(drawing)
+    rows, cols = np.nonzero(prepared > 0.05)
+    assert rows.max() - rows.min() + 1 == 20  # scaled to fill a 20-pixel box
+    cy = (prepared.sum(axis=1) * np.arange(28)).sum() / prepared.sum()
+    cx = (prepared.sum(axis=0) * np.arange(28)).sum() / prepared.sum()
+    assert abs(cy - 13.5) <= 1 and abs(cx - 13.5) <= 1
+    assert mnist_style(np.zeros((28, 28))).sum() == 0
+
+
+def test_a_prepared_mnist_digit_is_still_recognised():
+    from engine.data.digits import mnist_style
+    from engine.mlp import Network
+
+    digits = load_digits("sample")
+    net = Network([784, 30, 10], seed=0)
+    for _ in net.SGD(digits.train.as_pair(), 2, 10, 3.0):
+        pass
+    images = digits.test.images[:200].numpy()
+    prepared = np.stack([mnist_style(im).reshape(784) for im in images])
+    raw_right = (net.output_activations(images).argmax(1) == digits.test.labels[:200].numpy())
+    prep_right = (net.output_activations(prepared).argmax(1) == digits.test.labels[:200].numpy())
+    assert prep_right.mean() > raw_right.mean() - 0.1  # preparing a real digit changes little

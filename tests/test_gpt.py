@@ -13,8 +13,9 @@ from engine.train import GPTRun
 
 
 def tiny(**kw) -> GPTConfig:
-    return GPTConfig(**{"vocab_size": 20, "block_size": 16, "n_layer": 2, "n_head": 2,
-                        "n_embd": 16, **kw})
+    return GPTConfig(
+        **{"vocab_size": 20, "block_size": 16, "n_layer": 2, "n_head": 2, "n_embd": 16, **kw}
+    )
 
 
 def test_the_cpu_preset_is_nanogpts_baby_gpt():
@@ -91,7 +92,7 @@ def test_kv_cache_gives_the_logits_of_a_full_forward(positional):
     full = model(idx).logits
     cache = KVCache()
     pieces = [model(idx[:, :5], cache=cache).logits]
-    pieces += [model(idx[:, t:t + 1], cache=cache).logits for t in range(5, 12)]
+    pieces += [model(idx[:, t : t + 1], cache=cache).logits for t in range(5, 12)]
     torch.testing.assert_close(torch.cat(pieces, dim=1), full, rtol=1e-5, atol=1e-5)
     assert cache.length == 12
 
@@ -137,8 +138,13 @@ def test_generation_reports_probabilities_and_honours_top_k():
 
 
 def short_run(mask: str, steps: int = 150, **model) -> GPTRun:
-    run = GPTRun.start("sample", preset="tiny", model={"mask": mask, **model},
-                       train={"max_iters": steps, "eval_interval": steps, "sample_interval": 0})
+    small = {"n_layer": 2, "n_embd": 64, "block_size": 32}
+    run = GPTRun.start(
+        "sample",
+        preset="tiny",
+        model={**small, "mask": mask, **model},
+        train={"max_iters": steps, "eval_interval": steps, "sample_interval": 0},
+    )
     for _ in run.events():
         pass
     return run

@@ -15,8 +15,14 @@ from engine.train import GPTRun, TrainConfig, load_model, lr_at
 from tui.cli import main
 
 SMALL = {"n_layer": 1, "n_head": 2, "n_embd": 16, "block_size": 16}
-FAST = {"max_iters": 20, "eval_interval": 10, "eval_iters": 2, "sample_interval": 10,
-        "sample_tokens": 20, "batch_size": 4}
+FAST = {
+    "max_iters": 20,
+    "eval_interval": 10,
+    "eval_iters": 2,
+    "sample_interval": 10,
+    "sample_tokens": 20,
+    "batch_size": 4,
+}
 
 
 def small_run(**train) -> GPTRun:
@@ -103,18 +109,36 @@ def cli(capsys, *args: str) -> tuple[int, str, str]:
 
 def test_train_gpt_then_sample_from_the_command_line(tmp_path, capsys):
     ckpt = tmp_path / "g.pt"
-    code, out, err = cli(capsys, "train", "gpt", "--preset", "tiny", "--max-iters", "30",
-                         "--eval-interval", "15", "--sample-interval", "15", "--n-layer", "1",
-                         "--threads", "1", "--out", str(ckpt))
+    code, out, err = cli(
+        capsys,
+        "train",
+        "gpt",
+        "--preset",
+        "tiny",
+        "--max-iters",
+        "30",
+        "--eval-interval",
+        "15",
+        "--sample-interval",
+        "15",
+        "--n-layer",
+        "1",
+        "--threads",
+        "1",
+        "--out",
+        str(ckpt),
+    )
     assert code == 0, err
     assert "step 30: train loss" in out and "sample at step 30" in out and str(ckpt) in out
-    code, out, err = cli(capsys, "sample", str(ckpt), "--prompt", "ROMEO:", "-n", "40",
-                         "--seed", "1")
+    code, out, err = cli(
+        capsys, "sample", str(ckpt), "--prompt", "ROMEO:", "-n", "40", "--seed", "1"
+    )
     assert code == 0, err
     assert out.startswith("ROMEO:") and len(out.rstrip("\n")) == 46
     again = cli(capsys, "sample", str(ckpt), "--prompt", "ROMEO:", "-n", "40", "--seed", "1")
-    uncached = cli(capsys, "sample", str(ckpt), "--prompt", "ROMEO:", "-n", "40", "--seed", "1",
-                   "--no-cache")
+    uncached = cli(
+        capsys, "sample", str(ckpt), "--prompt", "ROMEO:", "-n", "40", "--seed", "1", "--no-cache"
+    )
     assert again[1] == out == uncached[1]
 
 

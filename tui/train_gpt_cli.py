@@ -118,7 +118,8 @@ def train(opts: GPTOptions) -> None:
                 saved_step = run.step
             elif isinstance(event, Diverged):
                 diverged = event
-            if stop.asked:
+            if isinstance(event, StepDone) and run.any_rank(stop.asked):
+                stop.asked = True  # every rank stops at the same step
                 break
     if diverged is not None:
         console.print(
@@ -128,6 +129,10 @@ def train(opts: GPTOptions) -> None:
         raise typer.Exit(1)
     if rank == 0 and saved_step != run.step:
         run.save(out)
+    if world > 1:
+        import torch.distributed as dist
+
+        dist.destroy_process_group()
     if stop.asked and not run.finished:
         console.print(
             f"Stopped at step {run.step}; saved {out}\n"

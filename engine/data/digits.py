@@ -189,3 +189,37 @@ def load_digits(spec: str = "auto", data_dir: str | Path | None = None) -> Digit
             "or point --data-dir (or $LEARN_GPT_DATA_DIR) at a folder holding it"
         )
     return load_path(Path(spec))
+
+
+def _resize(image: np.ndarray, rows: int, cols: int) -> np.ndarray:
+    """Bilinear resize of a 2-D array (numpy only)."""
+    r = np.linspace(0, image.shape[0] - 1, rows)
+    c = np.linspace(0, image.shape[1] - 1, cols)
+    r0, c0 = np.floor(r).astype(int), np.floor(c).astype(int)
+    r1, c1 = np.minimum(r0 + 1, image.shape[0] - 1), np.minimum(c0 + 1, image.shape[1] - 1)
+    fr, fc = (r - r0)[:, None], (c - c0)[None, :]
+    top = image[r0][:, c0] * (1 - fc) + image[r0][:, c1] * fc
+    bottom = image[r1][:, c0] * (1 - fc) + image[r1][:, c1] * fc
+    return top * (1 - fr) + bottom * fr
+
+
+def mnist_style(pixels: np.ndarray) -> np.ndarray:
+    """A hand-drawn 28x28 digit prepared as MNIST's were: its ink scaled to fit a 20x20 box,
+    then placed so its centre of mass sits at the centre of the 28x28 image. Without this a
+    digit drawn small or off-centre looks like nothing the network has seen."""
+    image = np.asarray(pixels, dtype=np.float32).reshape(28, 28)
+    rows, cols = np.nonzero(image > 0.05)
+    if rows.size == 0:
+        return image.copy()
+    ink = image[rows.min() : rows.max() + 1, cols.min() : cols.max() + 1]
+    scale = 20.0 / max(ink.shape)
+    height, width = max(1, round(ink.shape[0] * scale)), max(1, round(ink.shape[1] * scale))
+    ink = np.clip(_resize(ink, height, width), 0.0, 1.0)
+    out = np.zeros((28, 28), dtype=np.float32)
+    top, left = (28 - height) // 2, (28 - width) // 2
+    out[top : top + height, left : left + width] = ink
+    total = out.sum()
+    cy = (out.sum(axis=1) * np.arange(28)).sum() / total
+    cx = (out.sum(axis=0) * np.arange(28)).sum() / total
+    dy, dx = int(round(13.5 - cy)), int(round(13.5 - cx))
+    return np.roll(np.roll(out, dy, axis=0), dx, axis=1)
