@@ -52,10 +52,11 @@ def test_engine_never_imports_textual_or_rich():
                 assert name.split(".")[0] not in ("textual", "rich"), f"{path} imports {name}"
 
 
-def test_no_subcommand_names_the_subcommands(capsys):
-    code, out, _ = run_cli(capsys=capsys)
+def test_help_names_the_subcommands_and_the_pane_option(capsys):
+    code, out, _ = run_cli("--help", capsys=capsys)
     assert code == 0
-    assert "learn-gpt train mlp" in out and "learn-gpt data info" in out
+    for word in ("train", "data", "sample", "--pane"):
+        assert word in out
 
 
 @pytest.mark.parametrize(

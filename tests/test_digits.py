@@ -130,6 +130,6 @@ def test_a_prepared_mnist_digit_is_still_recognised():
         pass
     images = digits.test.images[:200].numpy()
     prepared = np.stack([mnist_style(im).reshape(784) for im in images])
-    raw_right = (net.output_activations(images).argmax(1) == digits.test.labels[:200].numpy())
-    prep_right = (net.output_activations(prepared).argmax(1) == digits.test.labels[:200].numpy())
+    raw_right = net.output_activations(images).argmax(1) == digits.test.labels[:200].numpy()
+    prep_right = net.output_activations(prepared).argmax(1) == digits.test.labels[:200].numpy()
     assert prep_right.mean() > raw_right.mean() - 0.1  # preparing a real digit changes little

@@ -41,19 +41,26 @@ Threads = Annotated[
 ]
 
 
+PANE_NAMES = ("digits", "attention", "lab", "sampling", "lessons")
+
+
 @app.callback(invoke_without_command=True)
-def root(ctx: typer.Context) -> None:
-    """Without a subcommand, say what there is to run."""
-    if ctx.invoked_subcommand is None:
-        typer.echo(
-            "learn-gpt: the app itself arrives with the TUI; for now try\n"
-            "  learn-gpt train mlp      train Nielsen's digit network on MNIST\n"
-            "  learn-gpt train gpt      train a character-level GPT on Shakespeare\n"
-            "  learn-gpt sample CKPT    stream text from a trained GPT\n"
-            "  learn-gpt data info      see which data sets are where\n"
-            "  learn-gpt data download  fetch a full data set into the cache\n"
-            "  learn-gpt --help         every command and option"
+def root(
+    ctx: typer.Context,
+    pane: Annotated[
+        str, typer.Option(help="Open the app on this pane: " + ", ".join(PANE_NAMES) + ".")
+    ] = "digits",
+) -> None:
+    """Without a subcommand, open the app."""
+    if ctx.invoked_subcommand is not None:
+        return
+    if pane not in PANE_NAMES:
+        raise typer.BadParameter(
+            f"unknown pane {pane!r}: choose {', '.join(PANE_NAMES)}", param_hint="--pane"
         )
+    from tui.app import LearnGPTApp
+
+    LearnGPTApp(pane=pane).run()
 
 
 def _sizes(value: str | None) -> tuple[int, ...] | None:

@@ -1,0 +1,163 @@
+"""The app, driven as a learner would: keys, buttons, training, stepping, drawing, quitting."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from textual.widgets import DataTable, Input, Log, Tabs
+
+from tui.app import LearnGPTApp
+from tui.panes.catalog import PANES
+from tui.widgets.digit_canvas import DigitCanvas
+from tui.widgets.help_screen import HelpScreen
+
+
+async def ready(pilot) -> None:
+    while not pilot.app.engine_ready or pilot.app.screen.state == "loading":
+        await pilot.pause(0.05)
+
+
+async def until(pilot, condition, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        await pilot.pause(0.05)
+
+
+async def settings(pilot, **values: str) -> None:
+    for key, value in values.items():
+        pilot.app.screen.query_one(f"#set-{key}", Input).value = value
+
+
+async def test_panes_switch_by_number_key_and_by_tab():
+    app = LearnGPTApp()
+    async with app.run_test(size=(100, 30)) as pilot:
+        assert app.current_mode == "digits"
+        await pilot.press("3")
+        assert app.current_mode == "lab"
+        assert "Not built yet" in str(app.screen.query_one(".later").render())
+        await pilot.click("#lessons")  # the tab
+        assert app.current_mode == "lessons"
+        await pilot.press("1")
+        assert app.current_mode == "digits"
+        assert app.screen.query_one(Tabs).active == "digits"
+
+
+async def test_help_and_command_palette_entries():
+    app = LearnGPTApp()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        assert not isinstance(app.screen, HelpScreen)
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+        assert all(f"Open {pane.title}" in titles for pane in PANES.values())
+
+
+async def test_training_shows_epochs_and_accuracy():
+    app = LearnGPTApp()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        await settings(pilot, epochs="2", sizes="784,20,10")
+        await pilot.click("#start")
+        await until(pilot, lambda: app.screen.state == "done")
+        lines = app.screen.query_one("#epoch-log", Log).lines
+        epochs = [line for line in lines if line.startswith("Epoch ")]
+        assert [e.split(":")[0] for e in epochs] == ["Epoch 0", "Epoch 1"]
+        correct = int(epochs[-1].split(": ")[1].split(" /")[0])
+        assert correct > 1600  # of 2,000: it learned
+        label = str(app.screen.query_one("#acc-label").render())
+        assert "accuracy per epoch: last" in label
+
+
+async def test_pause_resume_and_stop_are_prompt():
+    app = LearnGPTApp()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        await settings(pilot, epochs="200")
+        await pilot.press("s")
+        await until(pilot, lambda: app.screen.run is not None and app.screen.run.batch > 50)
+        await pilot.press("p")
+        assert app.screen.state == "paused"
+        await until(pilot, lambda: not app.screen.workers, timeout=2)
+        position = (app.screen.run.epoch, app.screen.run.batch)
+        await pilot.pause(0.3)
+        assert (app.screen.run.epoch, app.screen.run.batch) == position  # really paused
+        await pilot.press("p")
+        await until(pilot, lambda: (app.screen.run.epoch, app.screen.run.batch) != position)
+        await pilot.press("x")
+        assert app.screen.state == "done"
+        await until(pilot, lambda: not app.screen.workers, timeout=2)
+
+
+async def test_step_fills_the_shape_inspector():
+    app = LearnGPTApp()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        await pilot.press("n")
+        await until(pilot, lambda: app.screen.state == "paused")
+        table = app.screen.query_one("#shapes", DataTable)
+        rows = [table.get_row_at(i) for i in range(table.row_count)]
+        shapes = {row[0]: row[1] for row in rows}
+        assert shapes["x"] == "784 x 10" and shapes["nabla_w2"] == "30 x 784"
+        assert len(rows) == 11
+        assert app.screen.query_one("TabbedContent").active == "tab-shapes"
+
+
+async def test_drawing_changes_the_prediction():
+    app = LearnGPTApp()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        await settings(pilot, epochs="1")
+        await pilot.press("s")
+        await until(pilot, lambda: app.screen.state == "done")
+        await pilot.press("d")
+        verdict = app.screen.query_one("#draw-verdict")
+        assert "Draw a digit" in str(verdict.render())
+        canvas = app.screen.query_one(DigitCanvas)
+        canvas.focus()
+        for _ in range(6):  # a vertical stroke: something like a 1
+            await pilot.press("space", "down")
+        await pilot.pause(0.1)
+        assert canvas.pixels.sum() > 0
+        assert "It reads" in str(verdict.render())
+        bars = str(app.screen.query_one("#draw-bars").render())
+        assert bars.count("\n") == 9
+
+
+async def test_bad_settings_are_a_message_not_a_crash():
+    app = LearnGPTApp()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        await settings(pilot, sizes="784,thirty,10")
+        await pilot.press("s")
+        await pilot.pause(0.1)
+        assert app.screen.state == "idle"
+        assert any("sizes" in n.message for n in app._notifications)
+        await settings(pilot, sizes="100,30,10")
+        await pilot.press("s")
+        await until(pilot, lambda: app.screen.state == "idle" and not app.screen.workers)
+        assert any("must start with 784" in n.message for n in app._notifications)
+
+
+async def test_quitting_mid_training_does_not_hang():
+    app = LearnGPTApp()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        await settings(pilot, epochs="500")
+        await pilot.press("s")
+        await until(pilot, lambda: app.screen.run is not None and app.screen.run.batch > 10)
+        began = time.monotonic()
+        await pilot.press("q")
+    assert time.monotonic() - began < 2.0
+    assert app.return_code in (0, None)
+
+
+def test_the_cli_refuses_an_unknown_pane(capsys):
+    from tui.cli import main
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--pane", "nowhere"])
+    assert exit_info.value.code == 2
+    assert "unknown pane 'nowhere'" in capsys.readouterr().err

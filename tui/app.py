@@ -1,0 +1,73 @@
+"""The learn-gpt app: one screen per pane, switched by tabs, number keys or the command palette.
+
+PyTorch loads in a worker thread after the first frame, so the app opens at once; panes that
+need the engine wait for `EngineReady`.
+"""
+
+from __future__ import annotations
+
+from textual import work
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.message import Message
+from textual.reactive import reactive
+from textual.screen import Screen
+
+from tui.panes.catalog import PANES, pane_screen
+
+
+class EngineReady(Message):
+    """PyTorch and the engine are imported and the thread policy is set."""
+
+
+class LearnGPTApp(App):
+    TITLE = "learn-gpt"
+    SUB_TITLE = "from Nielsen's digits to a GPT"
+    CSS_PATH = "app.tcss"
+    MODES = {name: pane_screen(name) for name in PANES}
+    BINDINGS = [
+        *(
+            Binding(str(i), f"switch_mode('{name}')", PANES[name].title, show=False)
+            for i, name in enumerate(PANES, start=1)
+        ),
+        Binding("question_mark", "help", "Help"),
+        Binding("q", "quit", "Quit"),
+    ]
+    engine_ready: reactive[bool] = reactive(False)
+
+    def __init__(self, pane: str = "digits", threads: int | None = None) -> None:
+        super().__init__()
+        self.first_pane = pane
+        self.threads = threads
+
+    def on_mount(self) -> None:
+        self.switch_mode(self.first_pane)
+        self.load_engine()
+
+    @work(thread=True, group="engine")
+    def load_engine(self) -> None:
+        from engine.device import default_threads, use_threads
+
+        use_threads(default_threads("mlp") if self.threads is None else self.threads)
+        import engine.mlp_run  # noqa: F401 - the import is the slow part
+
+        self.post_message(EngineReady())
+
+    def on_engine_ready(self, _: EngineReady) -> None:
+        self.engine_ready = True
+
+    def action_help(self) -> None:
+        from tui.widgets.help_screen import HelpScreen
+
+        self.push_screen(HelpScreen(getattr(self.screen, "HELP", "") or "No help here."))
+
+    def get_system_commands(self, screen: Screen):  # noqa: ANN201 - Textual's signature
+        yield from super().get_system_commands(screen)
+        for name, pane in PANES.items():
+            yield SystemCommand(
+                f"Open {pane.title}", pane.summary, lambda name=name: self.switch_mode(name)
+            )
+        yield SystemCommand(
+            "Help for this pane", "What this pane does and its keys", self.action_help
+        )
+        yield from getattr(screen, "pane_commands", lambda: [])()

@@ -1,0 +1,1 @@
+"""Reusable Textual widgets: they draw numpy arrays and know nothing of torch."""

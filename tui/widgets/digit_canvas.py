@@ -1,0 +1,218 @@
+"""A 28x28 pad to hand-write a digit for the network to read.
+
+Strokes are painted with a soft brush (hit pixel 1.0, its four neighbours at least 0.5) because
+MNIST digits are thick, anti-aliased strokes: a one-pixel line looks nothing like the training
+data. A terminal cell holds two pixel rows and the mouse cannot say which half it is on, so the
+mouse paints both; the keyboard cursor moves one pixel at a time.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from textual import events
+from textual.binding import Binding
+from textual.geometry import Size
+from textual.message import Message
+from textual.strip import Strip
+from textual.widget import Widget
+
+from tui.widgets.heatmap import (
+    NO_COLOR,
+    PLAIN,
+    SHADES,
+    colours_stripped,
+    half_block_strip,
+    lut_codes,
+    runs_strip,
+)
+
+SIDE = 28
+CURSOR_CODE = 0xFF8C00  # orange: visible on black paper and on white ink
+NEIGHBOUR_INK = 0.5
+_BRUSH = [(0, 0, 1.0)] + [(dr, dc, NEIGHBOUR_INK) for dr, dc in ((-1, 0), (1, 0), (0, -1), (0, 1))]
+
+
+def brush(pixels: np.ndarray, points: list[tuple[int, int]]) -> np.ndarray:
+    """Pixels with ink added at each (row, col): 1.0 there, at least 0.5 on its 4 neighbours."""
+    stamp = np.zeros_like(pixels)
+    for row, col in points:
+        for dr, dc, ink in _BRUSH:
+            r, c = row + dr, col + dc
+            if 0 <= r < SIDE and 0 <= c < SIDE:
+                stamp[r, c] = max(stamp[r, c], ink)
+    return np.maximum(pixels, stamp)
+
+
+def cells_between(a: tuple[int, int], b: tuple[int, int]) -> list[tuple[int, int]]:
+    """Terminal cells on the segment a -> b, so a fast drag leaves no gaps."""
+    steps = max(abs(b[0] - a[0]), abs(b[1] - a[1]))
+    if steps == 0:
+        return [b]
+    t = np.linspace(0.0, 1.0, steps + 1)
+    xs = np.rint(a[0] + t * (b[0] - a[0])).astype(int)
+    ys = np.rint(a[1] + t * (b[1] - a[1])).astype(int)
+    return list(zip(xs.tolist(), ys.tolist()))
+
+
+class DigitCanvas(Widget, can_focus=True):
+    """Draw with the mouse, or move the cursor with the arrows and paint with space."""
+
+    DEFAULT_CSS = """
+    DigitCanvas {
+        width: auto;
+        height: auto;
+        border: round $panel;
+    }
+    DigitCanvas:focus {
+        border: round $accent;
+    }
+    """
+
+    BINDINGS = [
+        Binding("up", "move(-1, 0)", "Up", show=False),
+        Binding("down", "move(1, 0)", "Down", show=False),
+        Binding("left", "move(0, -1)", "Left", show=False),
+        Binding("right", "move(0, 1)", "Right", show=False),
+        Binding("shift+up", "move(-1, 0, True)", "Paint up", show=False),
+        Binding("shift+down", "move(1, 0, True)", "Paint down", show=False),
+        Binding("shift+left", "move(0, -1, True)", "Paint left", show=False),
+        Binding("shift+right", "move(0, 1, True)", "Paint right", show=False),
+        Binding("space", "paint", "Paint"),
+        Binding("c,backspace", "clear", "Clear"),
+    ]
+
+    class Changed(Message):
+        """The pixels changed; `pixels` is a float32 (28, 28) copy in [0, 1]."""
+
+        def __init__(self, pixels: np.ndarray, canvas: DigitCanvas | None = None) -> None:
+            super().__init__()
+            self.pixels = pixels
+            self.canvas = canvas
+
+        @property
+        def control(self) -> DigitCanvas | None:
+            return self.canvas
+
+    def __init__(
+        self,
+        pixels: np.ndarray | None = None,
+        *,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+        disabled: bool = False,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes, disabled=disabled)
+        self.pixels = np.zeros((SIDE, SIDE), dtype=np.float32)
+        if pixels is not None:
+            self.pixels = self._checked(pixels)
+        self.cursor: tuple[int, int] = (SIDE // 2, SIDE // 2)
+        self._last_cell: tuple[int, int] | None = None  # set while the mouse button is down
+
+    # -- state --------------------------------------------------------------------------------
+
+    @staticmethod
+    def _checked(array: np.ndarray) -> np.ndarray:
+        pixels = np.asarray(array, dtype=np.float32).reshape(SIDE, SIDE)
+        return np.clip(pixels, 0.0, 1.0).copy()
+
+    def _commit(self, pixels: np.ndarray) -> None:
+        """Keep the new pixels and tell the app, but only if something changed."""
+        if np.array_equal(pixels, self.pixels):
+            return
+        self.pixels = pixels
+        self.refresh()
+        self.post_message(self.Changed(pixels.copy(), canvas=self))
+
+    def clear(self) -> None:
+        """Blank paper."""
+        self._commit(np.zeros((SIDE, SIDE), dtype=np.float32))
+
+    def set_pixels(self, array: np.ndarray) -> None:
+        """Show a given digit (784 or 28x28 values in [0, 1]); posts Changed like drawing does."""
+        self._commit(self._checked(array))
+
+    def paint(self, points: list[tuple[int, int]]) -> None:
+        """Brush ink onto pixels (row, col)."""
+        self._commit(brush(self.pixels, points))
+
+    # -- keyboard -----------------------------------------------------------------------------
+
+    def action_move(self, d_row: int, d_col: int, paint: bool = False) -> None:
+        row = min(max(self.cursor[0] + d_row, 0), SIDE - 1)
+        col = min(max(self.cursor[1] + d_col, 0), SIDE - 1)
+        self.cursor = (row, col)
+        self.refresh()
+        if paint:
+            self.action_paint()
+
+    def action_paint(self) -> None:
+        self.paint([self.cursor])
+
+    def action_clear(self) -> None:
+        self.clear()
+
+    def on_focus(self) -> None:
+        self.refresh()
+
+    def on_blur(self) -> None:
+        self.refresh()
+
+    # -- mouse --------------------------------------------------------------------------------
+
+    def _paint_cells(self, cells: list[tuple[int, int]]) -> None:
+        points = []
+        for x, y in cells:
+            if 0 <= x < SIDE and 0 <= 2 * y < SIDE:
+                points += [(2 * y, x), (2 * y + 1, x)]
+        if points:
+            self.paint(points)
+
+    def on_mouse_down(self, event: events.MouseDown) -> None:
+        offset = event.get_content_offset(self)
+        if offset is None:
+            return
+        self.capture_mouse()
+        self._last_cell = (offset.x, offset.y)
+        self._paint_cells([self._last_cell])
+
+    def on_mouse_move(self, event: events.MouseMove) -> None:
+        if self._last_cell is None:
+            return
+        offset = event.get_content_offset_capture(self)
+        cell = (offset.x, offset.y)
+        self._paint_cells(cells_between(self._last_cell, cell))
+        self._last_cell = cell
+
+    def on_mouse_up(self, event: events.MouseUp) -> None:
+        self._last_cell = None
+        self.release_mouse()
+
+    # -- rendering ----------------------------------------------------------------------------
+
+    def get_content_width(self, container: Size, viewport: Size) -> int:
+        return SIDE
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        return SIDE // 2
+
+    def render_line(self, y: int) -> Strip:
+        if y >= SIDE // 2:
+            return Strip.blank(self.size.width, PLAIN)
+        levels = np.rint(self.pixels[2 * y : 2 * y + 2] * 255).astype(np.intp)
+        lut = lut_codes("gray")
+        upper = [lut[v] for v in levels[0].tolist()]
+        lower = [lut[v] for v in levels[1].tolist()]
+        row, col = self.cursor
+        show_cursor = self.has_focus and row // 2 == y
+        if colours_stripped(self.app):
+            shade = np.minimum((self.pixels[2 * y : 2 * y + 2].max(0) * 5).astype(int), 4)
+            glyphs = [SHADES[s] for s in shade.tolist()]
+            if show_cursor:
+                glyphs[col] = "+"
+            strip = runs_strip(upper, [NO_COLOR] * SIDE, glyphs, 1)
+        else:
+            if show_cursor:
+                (upper if row % 2 == 0 else lower)[col] = CURSOR_CODE
+            strip = half_block_strip(upper, lower)
+        return strip.adjust_cell_length(self.size.width, PLAIN)
