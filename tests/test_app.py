@@ -161,3 +161,18 @@ def test_the_cli_refuses_an_unknown_pane(capsys):
         main(["--pane", "nowhere"])
     assert exit_info.value.code == 2
     assert "unknown pane 'nowhere'" in capsys.readouterr().err
+
+
+async def test_survives_resizes_and_runs_without_colour(monkeypatch):
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = LearnGPTApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        await pilot.press("n")
+        await until(pilot, lambda: app.screen.state == "paused")
+        for size, tab in (((60, 20), "g"), ((160, 50), "w"), ((80, 24), "d"), ((100, 30), "i")):
+            await pilot.resize_terminal(*size)
+            await pilot.press(tab)
+            await pilot.pause(0.1)
+            assert app.screen.size == size
+        assert app.screen.query_one("#shapes").row_count == 11

@@ -35,10 +35,13 @@ class LearnGPTApp(App):
     ]
     engine_ready: reactive[bool] = reactive(False)
 
-    def __init__(self, pane: str = "digits", threads: int | None = None) -> None:
+    def __init__(
+        self, pane: str = "digits", threads: int | None = None, data_dir: str | None = None
+    ) -> None:
         super().__init__()
         self.first_pane = pane
         self.threads = threads
+        self.data_dir = data_dir  # where to look for full data sets, beside the env and cache
 
     def on_mount(self) -> None:
         self.switch_mode(self.first_pane)

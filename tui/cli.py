@@ -50,6 +50,7 @@ def root(
     pane: Annotated[
         str, typer.Option(help="Open the app on this pane: " + ", ".join(PANE_NAMES) + ".")
     ] = "digits",
+    data_dir: DataDir = None,
 ) -> None:
     """Without a subcommand, open the app."""
     if ctx.invoked_subcommand is not None:
@@ -60,7 +61,7 @@ def root(
         )
     from tui.app import LearnGPTApp
 
-    LearnGPTApp(pane=pane).run()
+    LearnGPTApp(pane=pane, data_dir=str(data_dir) if data_dir else None).run()
 
 
 def _sizes(value: str | None) -> tuple[int, ...] | None:

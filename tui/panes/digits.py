@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 
 UI_HZ = 15
 GALLERY_SIZE = 1000  # test digits the gallery shows answers for
+VIEW_SECONDS = 1.0  # while training, redraw the views of the weights at most this often
 
 HELP = """\
 # Digits
@@ -117,6 +118,7 @@ class DigitsScreen(PaneScreen):
         super().__init__(name="digits")
         self.run: MLPRun | None = None
         self.saved_path: Path | None = None
+        self._views_drawn = 0.0
 
     # -- layout ------------------------------------------------------------------------------
     def compose_body(self) -> ComposeResult:
@@ -164,7 +166,7 @@ class DigitsScreen(PaneScreen):
     def find_full_mnist(self) -> None:
         from engine.data.digits import find_full
 
-        found = find_full()
+        found = find_full(self.app.data_dir)
         if found:
             self.app.call_from_thread(self.query_one(MLPSettings).offer_full_mnist, found[0])
 
@@ -279,13 +281,13 @@ class DigitsScreen(PaneScreen):
         self.state = "done" if run.finished else "paused"
         self.say(f"Loaded {path}: epoch {run.epoch}, mini-batch {run.batch}")
         self.query_one(TrainCharts).show_accuracy(run.accuracy)
-        self.refresh_views()
+        self.refresh_views(force=True)
 
     # -- workers (threads) -------------------------------------------------------------------
     def _start_run(self, settings: dict) -> MLPRun:
         from engine.mlp_run import MLPConfig, MLPRun
 
-        run = MLPRun.start(MLPConfig(**settings))
+        run = MLPRun.start(MLPConfig(**settings), data_dir=self.app.data_dir)
         self.post_message(RunStarted(run))
         return run
 
@@ -369,7 +371,7 @@ class DigitsScreen(PaneScreen):
         for event in message.epochs[1:]:
             self.on_epoch_finished(EpochFinished(event.epoch, event.correct, event.total, 0.0))
         self.query_one(TabbedContent).active = "tab-shapes"
-        self.refresh_views()
+        self.refresh_views(force=True)
 
     def on_worker_ended(self, message: WorkerEnded) -> None:
         if message.error:
@@ -378,20 +380,33 @@ class DigitsScreen(PaneScreen):
             return
         if self.state == "running":
             self.state = "done" if message.finished else "paused"
+        self.refresh_views(force=True)
 
     # -- views of the network ----------------------------------------------------------------
-    def refresh_views(self) -> None:
-        """Redraw what depends on the weights: test answers, neuron images, the drawing."""
-        if self.run is None:
+    def refresh_views(self, force: bool = False) -> None:
+        """Redraw the tab showing, if it depends on the weights (test answers, neuron images,
+        the drawing's reading); while training, at most once every VIEW_SECONDS. The other tabs
+        are redrawn when they are shown."""
+        now = time.monotonic()
+        if self.run is None or (not force and now - self._views_drawn < VIEW_SECONDS):
             return
+        self._views_drawn = now
+        tab = self.query_one(TabbedContent).active
         net = self.run.network
-        test = self.run.digits.test
-        images = test.images[:GALLERY_SIZE].numpy()
-        self.query_one(DigitGallery).show(
-            images, test.labels[:GALLERY_SIZE].numpy(), net.output_activations(images)
-        )
-        self.query_one(NeuronGrid).show(net.weights[0].cpu().numpy())
-        self.read_drawing(self.query_one(DigitCanvas).pixels)
+        if tab == "tab-gallery":
+            test = self.run.digits.test
+            images = test.images[:GALLERY_SIZE].numpy()
+            self.query_one(DigitGallery).show(
+                images, test.labels[:GALLERY_SIZE].numpy(), net.output_activations(images)
+            )
+        elif tab == "tab-neurons":
+            self.query_one(NeuronGrid).show(net.weights[0].cpu().numpy())
+        elif tab == "tab-draw":
+            self.read_drawing(self.query_one(DigitCanvas).pixels)
+
+    @on(TabbedContent.TabActivated)
+    def on_tab_shown(self) -> None:
+        self.refresh_views(force=True)
 
     @on(DigitCanvas.Changed)
     def on_drawing_changed(self, event: DigitCanvas.Changed) -> None:
