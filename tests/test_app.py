@@ -68,7 +68,7 @@ async def test_training_shows_epochs_and_accuracy():
         correct = int(epochs[-1].split(": ")[1].split(" /")[0])
         assert correct > 1600  # of 2,000: it learned
         label = str(app.screen.query_one("#acc-label").render())
-        assert "accuracy per epoch: last" in label
+        assert label.startswith("accuracy ") and "best" in label
 
 
 async def test_pause_resume_and_stop_are_prompt():
@@ -116,7 +116,7 @@ async def test_drawing_changes_the_prediction():
         verdict = app.screen.query_one("#draw-verdict")
         assert "Draw a digit" in str(verdict.render())
         canvas = app.screen.query_one(DigitCanvas)
-        canvas.focus()
+        assert canvas.has_focus  # showing the Draw tab hands the keys to the canvas
         for _ in range(6):  # a vertical stroke: something like a 1
             await pilot.press("space", "down")
         await pilot.pause(0.1)
@@ -176,3 +176,18 @@ async def test_survives_resizes_and_runs_without_colour(monkeypatch):
             await pilot.pause(0.1)
             assert app.screen.size == size
         assert app.screen.query_one("#shapes").row_count == 11
+
+
+async def test_the_gallery_pages_and_shows_only_mistakes():
+    app = LearnGPTApp()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        await pilot.press("n")
+        await until(pilot, lambda: app.screen.state == "paused")
+        await pilot.press("g")
+        status = app.screen.query_one("#gallery-status")
+        assert "test digits: page 1 of" in str(status.render())
+        await pilot.press("right")
+        assert "page 2 of" in str(status.render())
+        await pilot.press("m")
+        assert str(status.render()).startswith("mistakes: page 1 of")

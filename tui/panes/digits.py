@@ -405,8 +405,12 @@ class DigitsScreen(PaneScreen):
             self.read_drawing(self.query_one(DigitCanvas).pixels)
 
     @on(TabbedContent.TabActivated)
-    def on_tab_shown(self) -> None:
+    def on_tab_shown(self, event: TabbedContent.TabActivated) -> None:
+        """Draw the tab's view and give its main widget the keys (paging, drawing, ...)."""
         self.refresh_views(force=True)
+        main = {"tab-gallery": "#gallery", "tab-shapes": "#shapes", "tab-draw": "#canvas"}
+        if event.pane.id in main:
+            self.query_one(main[event.pane.id]).focus()
 
     @on(DigitCanvas.Changed)
     def on_drawing_changed(self, event: DigitCanvas.Changed) -> None:

@@ -26,8 +26,7 @@ class TrainCharts(Vertical):
         if percents:
             best = max(range(len(percents)), key=percents.__getitem__)
             self.query_one("#acc-label", Label).update(
-                f"accuracy per epoch: last {percents[-1]:.2f}%, best {percents[best]:.2f}% "
-                f"(epoch {best})"
+                f"accuracy {percents[-1]:.2f}% (best {percents[best]:.2f}%, epoch {best})"
             )
 
     def add_loss(self, loss: float) -> None:
