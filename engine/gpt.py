@@ -115,10 +115,7 @@ class CausalSelfAttention(nn.Module):
         self.resid_dropout = nn.Dropout(config.dropout)
         self.dropout = config.dropout
         self.score = config.score
-        mask = config.mask_spec()
-        self.mask: str | torch.Tensor = mask
-        if isinstance(mask, torch.Tensor):
-            self.register_buffer("custom_mask", mask, persistent=False)
+        self.mask: str | torch.Tensor = config.mask_spec()  # a custom matrix moves with q
 
     def forward(
         self, x: torch.Tensor, cache: KVCache | None = None, layer: int = 0, capture: bool = False
@@ -134,13 +131,12 @@ class CausalSelfAttention(nn.Module):
             if past_k is not None:
                 k, v = torch.cat((past_k, k), dim=2), torch.cat((past_v, v), dim=2)
             cache.keys[layer], cache.values[layer] = k, v
-        mask = self.custom_mask if isinstance(self.mask, torch.Tensor) else self.mask
         y, stages = attention(
             q,
             k,
             v,
             self.score,
-            mask,
+            self.mask,
             capture=capture,
             dropout_p=self.dropout if self.training else 0.0,
         )

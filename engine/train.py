@@ -246,13 +246,23 @@ class GPTRun:
         self.model.train(was_training)
         return means[0], means[1]
 
-    def sample(self, tokens: int, prompt: str = "", seed: int | None = None) -> str:
+    def sample(
+        self,
+        tokens: int,
+        prompt: str = "",
+        seed: int | None = None,
+        temperature: float = 1.0,
+        top_k: int | None = None,
+    ) -> str:
+        """`prompt` and `tokens` more from the current weights (seeded by the step unless a
+        seed is given, so a run's samples are reproducible)."""
         pieces = generate(
             self.model,
             self.tokenizer,
             prompt,
             tokens,
-            temperature=1.0,
+            temperature=temperature,
+            top_k=top_k,
             seed=self.train_config.seed + self.step if seed is None else seed,
         )
         return prompt + "".join(p.text for p in pieces)

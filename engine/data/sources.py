@@ -16,6 +16,8 @@ from engine.data.download import RemoteFile
 ENV_DATA_DIR = "LEARN_GPT_DATA_DIR"
 ENV_CACHE_DIR = "LEARN_GPT_CACHE_DIR"
 BUNDLED_DIR = Path(__file__).with_name("bundled")
+PRETRAINED_DIR = Path(__file__).parents[1] / "pretrained"
+PRETRAINED_GPT = PRETRAINED_DIR / "shakespeare-cpu.pt"  # see its README.md
 
 MNIST_MIRROR = "https://ossci-datasets.s3.amazonaws.com/mnist/"
 TINYSHAKESPEARE_MIRROR = (

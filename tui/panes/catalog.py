@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from importlib import import_module
 
 from textual.screen import Screen
 
@@ -27,12 +28,11 @@ def pane_screen(name: str) -> Callable[[], Screen]:
     """A factory for the pane's screen (imported late, so the app starts quickly)."""
 
     def make() -> Screen:
-        if name == "digits":
-            from tui.panes.digits import DigitsScreen
+        if name == "lessons":
+            from tui.panes.later import LaterScreen
 
-            return DigitsScreen()
-        from tui.panes.later import LaterScreen
-
-        return LaterScreen(name)
+            return LaterScreen(name)
+        module = import_module(f"tui.panes.{name}")
+        return getattr(module, f"{name.title()}Screen")()
 
     return make
