@@ -42,8 +42,9 @@ def test_switching_the_mask_and_score_uses_the_same_weights(shipped):
     assert np.all(np.tril(flipped.stage(0, 0, "weights"), -1) == 0)
     assert np.triu(flipped.stage(0, 0, "weights"), 1).sum() > 0  # the upper right fills in
     negated = inspect_attention(model, tok, PIZZA, score="negated")
-    np.testing.assert_allclose(negated.stage(0, 0, "scaled"), -causal.stage(0, 0, "scaled"),
-                               rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(
+        negated.stage(0, 0, "scaled"), -causal.stage(0, 0, "scaled"), rtol=1e-5, atol=1e-6
+    )
     after = inspect_attention(model, tok, PIZZA)  # the model's own variant is back
     np.testing.assert_array_equal(after.stage(2, 1, "weights"), causal.stage(2, 1, "weights"))
     for k, v in model.state_dict().items():

@@ -9,25 +9,8 @@ from textual.widgets import Static
 from tui.panes.base import PaneScreen
 
 NOT_YET = {
-    "attention": (
-        "Attention heatmaps: step through raw scores, scaling, the mask and softmax "
-        "for the pizza sentence, head by head.",
-        "learn-gpt train gpt --mask anti_causal --preset tiny",
-    ),
-    "lab": (
-        "Train two attention variants on the same data and compare their losses, samples "
-        "and attention patterns.",
-        "learn-gpt train gpt --preset tiny --score squared",
-    ),
-    "sampling": (
-        "Watch a GPT learn to write: samples stream in as it trains, with the "
-        "probabilities of the next character.",
-        "learn-gpt train gpt --preset tiny",
-    ),
-    "lessons": (
-        "The lessons from the digit network to GPT, each beside the pane it uses.",
-        "learn-gpt --help",
-    ),
+    "lessons": ("The lessons from the digit network to GPT, each beside the pane it uses.",
+                "learn-gpt --help"),
 }
 
 

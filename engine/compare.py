@@ -1,0 +1,425 @@
+"""Two GPT configurations trained side by side on the same data, seed and steps, then judged.
+
+`compare(a, b)` is a generator of plain events: it builds both runs (the same initial weights
+wherever their shapes agree, the same batches in the same order), then alternates one
+optimisation step of A with one of B, so both curves grow together and a front end can stop
+between any two events. When both have finished it samples each (seeded, temperature 1), looks
+at each one's attention on a fixed probe text, measures how much of each sample is made of
+real words, and writes a verdict: sentences computed from those numbers by the rules in
+`verdict()`, never written in advance.
+
+The classic result it exists for: a mask that lets each position see the future ("anti_causal",
+"none") makes the training loss collapse, because the answer is in the input; the sample then
+shows the model cannot write, since at generation time there is no future to read.
+"""
+
+from __future__ import annotations
+
+import math
+import string
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+import numpy as np
+
+from engine.errors import ConfigError
+from engine.events import Diverged, EvalDone, StepDone
+
+BASE_MODEL: dict[str, Any] = {"n_layer": 2, "n_embd": 64, "block_size": 32}
+PROBE = "ROMEO:\nWhat light through yonder"
+SAMPLE_CHARS = 300
+VARIANT_KEYS = ("score", "mask", "positional", "residual", "dropout", "n_head")
+
+# -- the verdict's thresholds -----------------------------------------------------------------
+CLOSE = 0.05  # validation losses this close (absolute) count as the same result
+CLEARLY = 0.15  # a gap above this is "worse", between CLOSE and this "slightly worse"
+CHEAT_LOSS_RATIO = 0.8  # a cheat's final training loss is at most this fraction of the other's
+CHEAT_WORDS_GAP = 0.2  # ... and its share of real words at least this much lower
+FUTURE_NOTE = 0.1  # mention the attention paid to later positions when it is above this
+OVERFIT_GAP = 0.25  # validation loss this far above training loss: memorising the text
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One configuration: a name ("A", "B") and GPTConfig overrides (score, mask (a name or a
+    tuple of tuples of bools, block_size x block_size), positional, residual, dropout, n_head)."""
+
+    name: str
+    model: dict[str, Any] = field(default_factory=dict, hash=False)
+
+    def setting(self, key: str) -> Any:
+        from engine.gpt import GPTConfig
+
+        defaults = {f.name: f.default for f in fields(GPTConfig) if f.name != "vocab_size"}
+        return self.model.get(key, defaults.get(key))
+
+    def describe(self) -> str:
+        """One line: the settings that matter here, e.g. 'scaled_dot, causal, learned, ...'."""
+        mask = self.setting("mask")
+        parts = [
+            str(self.setting("score")),
+            mask if isinstance(mask, str) else "custom mask",
+            f"{self.setting('positional')} positions",
+            "residual" if self.setting("residual") else "no residual",
+            f"dropout {self.setting('dropout'):g}",
+            f"{self.setting('n_head')} head{'s' if self.setting('n_head') != 1 else ''}",
+        ]
+        return ", ".join(parts)
+
+
+# -- events -----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class VariantReady:
+    """A variant's run is built and about to train."""
+
+    name: str
+    parameters: int
+    description: str
+
+
+@dataclass(frozen=True)
+class VariantStep:
+    name: str
+    step: int
+    loss: float
+
+
+@dataclass(frozen=True)
+class VariantEval:
+    name: str
+    eval: EvalDone
+
+
+@dataclass(frozen=True)
+class VariantDiverged:
+    """The variant's loss became NaN or exploded; it stops, the other goes on."""
+
+    name: str
+    step: int
+    reason: str
+
+
+@dataclass
+class VariantResult:
+    variant: Variant
+    steps: list[int]
+    train_loss: list[float]  # per step, the mini-batch loss
+    evals: list[EvalDone]
+    sample: str
+    attention: np.ndarray  # (T, T) last layer, head 0, on the probe text
+    tokens: list[str]  # the probe's tokens (rows and columns of `attention`)
+    real_word_share: float  # of the sample's words, the fraction that are words of the text
+    future_attention: float = 0.0  # mean weight a probe position puts on later positions
+    empty_rows: list[int] = field(default_factory=list)  # probe rows the mask left empty
+    diverged: str = ""  # why it stopped early, if it did
+    seconds: float = 0.0  # time spent training this variant
+
+    @property
+    def name(self) -> str:
+        return self.variant.name
+
+    @property
+    def final_train(self) -> float:
+        """Training loss at the end: the last evaluation's (fixed batches, no dropout)."""
+        if self.evals:
+            return self.evals[-1].train_loss
+        return self.train_loss[-1] if self.train_loss else math.nan
+
+    @property
+    def final_val(self) -> float:
+        return self.evals[-1].val_loss if self.evals else math.nan
+
+
+@dataclass(frozen=True)
+class VariantDone:
+    name: str
+    result: VariantResult
+
+
+@dataclass(frozen=True)
+class ComparisonDone:
+    results: list[VariantResult]  # A then B
+    verdict: list[str]
+    steps: int
+    seed: int
+
+
+CompareEvent = (
+    VariantReady | VariantStep | VariantEval | VariantDiverged | VariantDone | ComparisonDone
+)
+
+
+# -- measures ---------------------------------------------------------------------------------
+_STRIP = string.punctuation + "“”‘’"
+
+
+def words_of(text: str) -> list[str]:
+    """Whitespace-separated words, lower-cased, punctuation stripped from their ends; words that
+    were only punctuation are dropped."""
+    out = []
+    for raw in text.split():
+        word = raw.strip(_STRIP).lower()
+        if word:
+            out.append(word)
+    return out
+
+
+def real_word_share(sample: str, vocabulary: set[str]) -> float:
+    """The fraction of the sample's words (see `words_of`) that are in `vocabulary`; 0 when the
+    sample has no words at all."""
+    words = words_of(sample)
+    if not words:
+        return 0.0
+    return sum(w in vocabulary for w in words) / len(words)
+
+
+def future_attention(weights: np.ndarray) -> float:
+    """The mean, over query rows, of the weight put on keys after the query's own position:
+    0 for a causal model, near 1 for one that looks only ahead. `weights` is (..., T, T)."""
+    weights = np.asarray(weights, dtype=np.float64)
+    t = weights.shape[-1]
+    later = np.triu(np.ones((t, t), dtype=bool), k=1)
+    return float((weights * later).sum(axis=-1).mean())
+
+
+# -- the verdict ------------------------------------------------------------------------------
+_WHY_SAME = {
+    "score": "the learned query and key matrices can absorb this change of score",
+    "positional": "the model finds positions either way at this size",
+    "n_head": "splitting the same width into more or fewer heads changes little here",
+    "dropout": "at this budget dropout neither helps nor hurts much",
+    "residual": "with only a few layers the residual path matters little yet",
+    "mask": "the model learns around this change of mask",
+}
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:.0f}%"
+
+
+def differences(a: Variant, b: Variant) -> list[str]:
+    """The settings (of VARIANT_KEYS) on which the two variants differ."""
+    return [k for k in VARIANT_KEYS if a.setting(k) != b.setting(k)]
+
+
+def verdict(a: VariantResult, b: VariantResult) -> list[str]:
+    """Short sentences judging the comparison, from the numbers, by these rules in order:
+
+    1. a variant that diverged is named, with the step and reason;
+    2. a cheat: X's final training loss at most CHEAT_LOSS_RATIO of Y's, and X's share of
+       real words at least CHEAT_WORDS_GAP lower: X reads the answer from the future;
+    3. otherwise, validation losses within CLOSE: the same result (with a reason by setting);
+       further apart: the higher one "trains worse" ("slightly" up to CLEARLY);
+    4. a variant whose validation loss is OVERFIT_GAP above its training loss overfits;
+    5. always last: the share of real words in each sample.
+    """
+    out: list[str] = []
+    pair = {a.name: a, b.name: b}
+    broken = [r for r in (a, b) if r.diverged]
+    for r in broken:
+        out.append(f"{r.name} diverged ({r.diverged}), so it cannot be judged on its loss.")
+    if not broken:
+        cheat = None
+        for x, y in ((a, b), (b, a)):
+            if (
+                x.final_train <= CHEAT_LOSS_RATIO * y.final_train
+                and x.real_word_share <= y.real_word_share - CHEAT_WORDS_GAP
+            ):
+                cheat = (x, y)
+                break
+        if cheat is not None:
+            x, y = cheat
+            sentence = (
+                f"{x.name}'s training loss ended at {x.final_train:.2f}, far below "
+                f"{y.name}'s {y.final_train:.2f}, but only {_pct(x.real_word_share)} of its "
+                f"sample's words are real words against {_pct(y.real_word_share)} for "
+                f"{y.name}: {x.name} reads the answer from the future (it cheats)."
+            )
+            out.append(sentence)
+            if x.future_attention > FUTURE_NOTE:
+                out.append(
+                    f"On the probe text {x.name} puts {_pct(x.future_attention)} of its "
+                    f"attention on later characters ({y.name}: {_pct(y.future_attention)})."
+                )
+        else:
+            gap = b.final_val - a.final_val
+            if abs(gap) <= CLOSE:
+                changed = differences(a.variant, b.variant)
+                why = _WHY_SAME.get(changed[0], "") if len(changed) == 1 else ""
+                out.append(
+                    f"{a.name} and {b.name} end within {CLOSE:.2f} of each other in validation "
+                    f"loss ({a.final_val:.2f} vs {b.final_val:.2f})"
+                    + (f": {why}." if why else ".")
+                )
+            else:
+                worse, better = (b, a) if gap > 0 else (a, b)
+                how = "slightly worse" if abs(gap) <= CLEARLY else "worse"
+                out.append(
+                    f"{worse.name} trains {how}: validation loss {worse.final_val:.2f} "
+                    f"against {better.final_val:.2f}."
+                )
+    for r in (a, b):
+        if not r.diverged and r.final_val - r.final_train > OVERFIT_GAP:
+            out.append(
+                f"{r.name} overfits: validation loss {r.final_val:.2f}, training "
+                f"{r.final_train:.2f}."
+            )
+    out.append(
+        "Real words in the samples: "
+        + ", ".join(f"{name} {_pct(r.real_word_share)}" for name, r in pair.items())
+        + "."
+    )
+    return out
+
+
+# -- running ----------------------------------------------------------------------------------
+def _check_variant(v: Variant) -> None:
+    from engine.gpt import GPTConfig
+
+    known = {f.name for f in fields(GPTConfig)} - {"vocab_size"}
+    unknown = sorted(set(v.model) - known)
+    if unknown:
+        raise ConfigError(f"variant {v.name}: unknown model setting {unknown[0]!r}")
+
+
+def _model_settings(base: dict[str, Any], v: Variant) -> dict[str, Any]:
+    settings = {**base, **v.model}
+    mask = settings.get("mask")
+    if isinstance(mask, (list, tuple)):  # rows of bools, as a hashable tuple of tuples
+        settings["mask"] = tuple(tuple(bool(c) for c in row) for row in mask)
+    return settings
+
+
+class _Track:
+    """One variant's run while it trains."""
+
+    def __init__(self, variant: Variant, run: Any) -> None:  # run: GPTRun
+        self.variant, self.run = variant, run
+        self.events = run.events()
+        self.steps: list[int] = []
+        self.losses: list[float] = []
+        self.diverged = ""
+        self.done = False
+        self.seconds = 0.0
+
+    def advance(self) -> Iterator[CompareEvent]:
+        """This variant's events up to and including its next step (or its end)."""
+        name = self.variant.name
+        while True:
+            began = time.perf_counter()
+            try:
+                event = next(self.events)
+            except StopIteration:
+                self.seconds += time.perf_counter() - began
+                self.done = True
+                return
+            self.seconds += time.perf_counter() - began
+            if isinstance(event, StepDone):
+                self.steps.append(event.step)
+                self.losses.append(event.loss)
+                yield VariantStep(name, event.step, event.loss)
+                return
+            if isinstance(event, EvalDone):
+                yield VariantEval(name, event)
+            elif isinstance(event, Diverged):
+                self.diverged = f"at step {event.step}: {event.reason}"
+                self.done = True
+                yield VariantDiverged(name, event.step, event.reason)
+                return
+
+
+def _finish(track: _Track, probe: str, seed: int, vocabulary: set[str]) -> VariantResult:
+    from engine.inspect import inspect_attention
+
+    run = track.run
+    sample = "" if track.diverged else run.sample(SAMPLE_CHARS, seed=seed, temperature=1.0)
+    last = run.model_config.n_layer - 1
+    look = inspect_attention(run.model, run.tokenizer, probe)
+    every_head = np.stack([layer["weights"] for layer in look.layers])  # (L, H, T, T)
+    return VariantResult(
+        variant=track.variant,
+        steps=list(track.steps),
+        train_loss=list(track.losses),
+        evals=list(run.history),
+        sample=sample,
+        attention=look.stage(last, 0, "weights"),
+        tokens=list(look.tokens),
+        real_word_share=real_word_share(sample, vocabulary),
+        future_attention=future_attention(every_head),
+        empty_rows=list(look.empty_rows[last]),
+        diverged=track.diverged,
+        seconds=track.seconds,
+    )
+
+
+def compare(
+    a: Variant,
+    b: Variant,
+    *,
+    steps: int = 300,
+    seed: int = 1337,
+    corpus: str = "sample",
+    base_model: dict[str, Any] | None = None,
+    eval_interval: int = 50,
+    probe: str = PROBE,
+    interleave: bool = True,
+    data_dir: str | None = None,
+    preset: str = "tiny",
+    train: dict[str, Any] | None = None,
+) -> Iterator[CompareEvent]:
+    """Train `a` and `b` for `steps` steps each on the same corpus, seed and batches, yielding
+    VariantReady, VariantStep, VariantEval and VariantDiverged as they happen (one step of A,
+    then one of B, when `interleave`), a VariantDone for each, and finally ComparisonDone.
+
+    Raises EngineError (ConfigError, ...) for settings that cannot be trained, before any step.
+    """
+    from engine.data.text import load_corpus
+    from engine.train import GPTRun
+
+    if steps < 1:
+        raise ConfigError(f"steps must be at least 1, got {steps}")
+    if a.name == b.name:
+        raise ConfigError(f"the two variants need different names, both are {a.name!r}")
+    base = dict(BASE_MODEL if base_model is None else base_model)
+    text = load_corpus(corpus, data_dir)
+    train_settings = {
+        **(train or {}),
+        "max_iters": steps,
+        "eval_interval": eval_interval,
+        "sample_interval": 0,
+        "seed": seed,
+    }
+    tracks = []
+    for v in (a, b):
+        _check_variant(v)
+        run = GPTRun.start(
+            corpus,
+            preset=preset,
+            model=_model_settings(base, v),
+            train=train_settings,
+            corpus=text,
+        )
+        tracks.append(_Track(v, run))
+    for t in tracks:
+        yield VariantReady(t.variant.name, t.run.model.num_params(), t.variant.describe())
+
+    if interleave:
+        while not all(t.done for t in tracks):
+            for t in tracks:
+                if not t.done:
+                    yield from t.advance()
+    else:
+        for t in tracks:
+            while not t.done:
+                yield from t.advance()
+
+    run = tracks[0].run
+    vocabulary = set(words_of(run.tokenizer.decode(run.train_ids.tolist())))
+    results = []
+    for t in tracks:
+        result = _finish(t, probe, seed, vocabulary)
+        results.append(result)
+        yield VariantDone(t.variant.name, result)
+    yield ComparisonDone(results, verdict(*results), steps, seed)

@@ -1,0 +1,389 @@
+"""The Attention pane: step through a GPT's attention, stage by stage, row by row.
+
+A sentence goes through a model (the shipped one by default, or any GPT checkpoint); the pane
+shows one layer and head at a time as a heatmap: raw scores, scaled, masked (hidden cells
+marked), softmax weights, output; one query row as numbers and bars; all heads of the layer
+side by side; and the embeddings that went in. Switching the score or the mask recomputes with
+the same trained weights, so the learner sees exactly what that one change does.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, HorizontalScroll, Vertical, VerticalScroll
+from textual.message import Message
+from textual.reactive import reactive
+from textual.widgets import Input, Label, Select, Static, TabbedContent, TabPane
+
+from tui.panes.base import PaneScreen
+from tui.widgets.heatmap import Heatmap
+
+if TYPE_CHECKING:
+    from engine.inspect import Inspection
+
+PIZZA = "The pizza came out of the oven and it tasted good."
+STAGES = ("scores", "scaled", "masked", "weights", "output")
+STAGE_TITLES = {
+    "scores": "raw scores q·kᵀ (or the variant's similarity)",
+    "scaled": "scaled scores",
+    "masked": "masked: hidden cells are −∞ (·)",
+    "weights": "softmax weights: each row sums to 1",
+    "output": "output: weights @ v (query × head dimension)",
+}
+SCORES = ("scaled_dot", "dot", "squared", "negated", "reversed", "cosine")
+MASKS = ("causal", "anti_causal", "none", "window:4")
+SHIPPED = "shipped"
+LABELLED_UP_TO = 24  # tokens: beyond this the heatmap drops its labels and halves its height
+BAR = 12
+
+HELP = """\
+# Attention
+
+A sentence goes through a trained GPT; every number attention computes is here.
+
+| key | does |
+| --- | --- |
+| `←` `→` | previous / next stage: raw scores, scaled, masked, softmax weights, output |
+| `↑` `↓` | previous / next query row (token): its weights as numbers and bars |
+| `l` `L` | next / previous layer |
+| `h` `H` | next / previous head |
+| `v` | next score variant: scaled_dot, dot, squared, negated, reversed, cosine |
+| `m` | next mask: causal, anti_causal, none, window:4 |
+| `e` | edit the sentence (enter to look, escape to leave) |
+| `a` `b` `c` | show the Stages, Heads, Embeddings tab |
+
+Score and mask changes use the same trained weights: only that one thing changes. The
+shipped model reads characters, trained on Shakespeare; with `anti_causal` each position sees
+itself and the future, so the upper-right triangle fills in.
+"""
+
+
+class Looked(Message):
+    def __init__(self, inspection: Inspection, parts: dict[str, np.ndarray]) -> None:
+        super().__init__()
+        self.inspection, self.parts = inspection, parts
+
+
+class LookFailed(Message):
+    def __init__(self, error: str) -> None:
+        super().__init__()
+        self.error = error
+
+
+def row_bars(inspection: Inspection, layer: int, head: int, row: int, top: int = 12) -> str:
+    """One query's weights: the keys it takes most from, as numbers and bars."""
+    weights = inspection.stage(layer, head, "weights")[row]
+    hidden = np.isinf(inspection.stage(layer, head, "masked")[row])
+    tokens = inspection.tokens
+    visible = np.flatnonzero(~hidden)
+    lines = [f"query {row} {tokens[row]!r} sees {len(visible)} of {len(tokens)}; takes most:"]
+    for j in sorted(visible, key=lambda j: -weights[j])[:top]:
+        filled = int(round(float(weights[j]) * BAR))
+        lines.append(
+            f"{j:<3} {tokens[j]!r:<5} {'█' * filled}{'░' * (BAR - filled)} {weights[j]:.3f}"
+        )
+    rest = len(visible) - top
+    if rest > 0:
+        share = float(np.sort(weights[visible])[:rest].sum())
+        lines.append(f"... and {rest} more tokens sharing {share:.3f}")
+    if not len(visible):
+        lines.append("nothing: the mask hides every key from this row (its weights are 0)")
+    return "\n".join(lines)
+
+
+class AttentionScreen(PaneScreen):
+    PANE = "attention"
+    HELP = HELP
+    CSS_PATH = "attention.tcss"
+    BINDINGS = [
+        Binding("left", "stage(-1)", "Stage"),
+        Binding("right", "stage(1)", "Stage", show=False),
+        Binding("up", "row(-1)", "Row"),
+        Binding("down", "row(1)", "Row", show=False),
+        Binding("l", "layer(1)", "Layer"),
+        Binding("L", "layer(-1)", "Layer", show=False),
+        Binding("h", "head(1)", "Head"),
+        Binding("H", "head(-1)", "Head", show=False),
+        Binding("v", "next_score", "Score"),
+        Binding("m", "next_mask", "Mask"),
+        Binding("e", "edit", "Sentence"),
+        Binding("escape", "leave_edit", show=False),
+        *(
+            Binding(key, f"show_tab('{tab}')", title, show=False)
+            for key, tab, title in (
+                ("a", "att-stages", "Stages tab"),
+                ("b", "att-heads", "Heads tab"),
+                ("c", "att-embed", "Embeddings tab"),
+            )
+        ),
+    ]
+    AUTO_FOCUS = ""  # the keys belong to the pane until the learner edits the sentence (e)
+    layer: reactive[int] = reactive(0)
+    head: reactive[int] = reactive(0)
+    stage: reactive[str] = reactive("weights")
+    row: reactive[int] = reactive(0)
+
+    def __init__(self) -> None:
+        super().__init__(name="attention")
+        self.model = None
+        self.model_name = ""
+        self.tokenizer = None
+        self.inspection: Inspection | None = None
+        self.parts: dict[str, np.ndarray] = {}
+
+    # -- layout ------------------------------------------------------------------------------
+    def compose_body(self) -> ComposeResult:
+        with Horizontal(id="att-inputs"):
+            yield Input(PIZZA, id="att-sentence", compact=True)
+            yield Select(
+                [("shipped char GPT", SHIPPED)],
+                value=SHIPPED,
+                allow_blank=False,
+                id="att-model",
+                compact=True,
+            )
+        with Horizontal(id="att-controls"):
+            yield Select(
+                [(s, s) for s in SCORES],
+                value="scaled_dot",
+                allow_blank=False,
+                id="att-score",
+                compact=True,
+            )
+            yield Select(
+                [(m, m) for m in MASKS],
+                value="causal",
+                allow_blank=False,
+                id="att-mask",
+                compact=True,
+            )
+            yield Label("Loading PyTorch…", id="att-where")
+        with TabbedContent(id="att-tabs"):
+            with TabPane("Stages", id="att-stages"):
+                with Horizontal():
+                    with VerticalScroll(id="att-map-box"):
+                        yield Heatmap(None, id="att-map", colormap="viridis")
+                    with VerticalScroll(id="att-row-box"):
+                        yield Static("", id="att-row")
+                        yield Static("", id="att-next")
+            with TabPane("Heads", id="att-heads"):
+                yield HorizontalScroll(id="att-heads-row")
+            with TabPane("Embeddings", id="att-embed"):
+                with VerticalScroll():
+                    yield Static(
+                        "Positional encoding (sin/cos): PE(pos, 2i) = sin(pos / 10000^(2i/d)),"
+                        "  PE(pos, 2i+1) = cos(pos / 10000^(2i/d)); rows are positions, "
+                        "columns dimensions.",
+                        id="att-formula",
+                    )
+                    for key, title in (
+                        ("sinusoidal", "the sin/cos table for these positions"),
+                        ("token", "token embeddings wte[token] of the sentence"),
+                        ("position", "this model's own position encodings"),
+                        ("sum", "what enters block 1: token + position"),
+                    ):
+                        yield Label(title, classes="embed-title")
+                        with HorizontalScroll(classes="embed-box"):
+                            yield Heatmap(
+                                None, id=f"att-embed-{key}", colormap="diverging", legend=True
+                            )
+
+    def on_mount(self) -> None:
+        self.watch(self.app, "engine_ready", self._engine_ready, init=True)
+
+    def _engine_ready(self, ready: bool) -> None:
+        if ready and self.model is None:
+            self._offer_checkpoints()
+            self.load_model(SHIPPED)
+
+    def _offer_checkpoints(self) -> None:
+        runs = sorted(Path("runs").glob("gpt-*.pt")) if Path("runs").is_dir() else []
+        options = [("shipped char GPT", SHIPPED)] + [(p.name, str(p)) for p in runs]
+        self.query_one("#att-model", Select).set_options(options)
+        self.query_one("#att-model", Select).value = SHIPPED
+
+    # -- the engine, in workers ----------------------------------------------------------------
+    @work(thread=True, exclusive=True, group="attention")
+    def load_model(self, which: str) -> None:
+        from engine.data.sources import PRETRAINED_GPT
+        from engine.errors import EngineError
+        from engine.train import load_model
+
+        try:
+            self.model, self.tokenizer = load_model(PRETRAINED_GPT if which == SHIPPED else which)
+            self.model_name = which
+        except EngineError as exc:
+            self.post_message(LookFailed(str(exc)))
+            return
+        self.app.call_from_thread(self.look)
+
+    def look(self) -> None:
+        """Recompute for the sentence, score and mask now in the widgets."""
+        if self.model is None:
+            return
+        self.compute(
+            self.query_one("#att-sentence", Input).value,
+            str(self.query_one("#att-score", Select).value),
+            str(self.query_one("#att-mask", Select).value),
+        )
+
+    @work(thread=True, exclusive=True, group="attention-look")
+    def compute(self, sentence: str, score: str, mask: str) -> None:
+        from engine.errors import EngineError
+        from engine.inspect import embeddings, inspect_attention
+
+        try:
+            inspection = inspect_attention(
+                self.model, self.tokenizer, sentence, score=score, mask=mask
+            )
+            parts = embeddings(self.model, self.tokenizer, sentence)
+        except EngineError as exc:
+            self.post_message(LookFailed(str(exc)))
+            return
+        self.post_message(Looked(inspection, parts))
+
+    def on_looked(self, message: Looked) -> None:
+        first = self.inspection is None
+        self.inspection, self.parts = message.inspection, message.parts
+        n = len(self.inspection.tokens)
+        self.layer = min(self.layer, len(self.inspection.layers) - 1)
+        self.head = min(self.head, self.inspection.layers[0]["weights"].shape[0] - 1)
+        if first or self.row >= n:
+            self.row = self._first_row()
+        empty = self.inspection.empty_rows[self.layer]
+        if empty:
+            self.notify(
+                f"the mask hides every key from query row(s) {empty}: their weights are 0, not NaN",
+                severity="warning",
+            )
+        self.redraw()
+
+    def _first_row(self) -> int:
+        """The row a learner asks about first: the 'i' of "it" in the pizza sentence."""
+        tokens = self.inspection.tokens if self.inspection else []
+        text = "".join(tokens)
+        where = text.find(" it ")
+        return where + 1 if where >= 0 and len(tokens) == len(text) else max(0, len(tokens) - 1)
+
+    def on_look_failed(self, message: LookFailed) -> None:
+        self.query_one("#att-where", Label).update(f"[red]{message.error}[/red]")
+        self.notify(message.error, severity="error")
+
+    # -- drawing -----------------------------------------------------------------------------
+    def redraw(self) -> None:
+        look = self.inspection
+        if look is None:
+            return
+        layers, heads = len(look.layers), look.layers[0]["weights"].shape[0]
+        self.query_one("#att-where", Label).update(
+            f"layer {self.layer + 1}/{layers}  head {self.head + 1}/{heads}  "
+            f"[b]{self.stage}[/b]  row {self.row}"
+        )
+        matrix = look.stage(self.layer, self.head, self.stage)
+        labelled = len(look.tokens) <= LABELLED_UP_TO
+        rows = [repr(t)[1:-1] or "␣" for t in look.tokens]
+        heatmap = self.query_one("#att-map", Heatmap)
+        heatmap.title = f"{STAGE_TITLES[self.stage]} (layer {self.layer + 1}, head {self.head + 1})"
+        hidden = np.isinf(look.stage(self.layer, self.head, "masked"))
+        cols = rows if self.stage != "output" else [str(i) for i in range(matrix.shape[1])]
+        heatmap.update_matrix(
+            matrix,
+            row_labels=rows if labelled else [],
+            col_labels=cols if labelled and self.stage != "output" else [],
+            masked=hidden if self.stage in ("masked", "weights") else None,
+            vmin=0.0 if self.stage == "weights" else None,
+        )
+        self.query_one("#att-row", Static).update(row_bars(look, self.layer, self.head, self.row))
+        guesses = "  ".join(f"{piece!r} {p:.2f}" for piece, p in look.next_token)
+        self.query_one("#att-next", Static).update(f"\nnext token after the sentence: {guesses}")
+        self._draw_heads()
+        for key, matrix in self.parts.items():
+            self.query_one(f"#att-embed-{key}", Heatmap).update_matrix(matrix)
+
+    def _draw_heads(self) -> None:
+        look = self.inspection
+        box = self.query_one("#att-heads-row", HorizontalScroll)
+        weights = look.layers[self.layer]["weights"]
+        maps = list(box.query(Heatmap))
+        if len(maps) != len(weights):
+            box.remove_children()
+            box.mount_all(
+                Vertical(
+                    Label(f"head {h + 1}"),
+                    Heatmap(w, legend=False, vmin=0, vmax=1),
+                    classes="att-head",
+                )
+                for h, w in enumerate(weights)
+            )
+            return
+        for heatmap, w in zip(maps, weights):
+            heatmap.update_matrix(w, vmin=0.0, vmax=1.0)
+
+    def watch_layer(self) -> None:
+        self.redraw()
+
+    def watch_head(self) -> None:
+        self.redraw()
+
+    def watch_stage(self) -> None:
+        self.redraw()
+
+    def watch_row(self) -> None:
+        self.redraw()
+
+    # -- actions -----------------------------------------------------------------------------
+    def action_stage(self, step: int) -> None:
+        self.stage = STAGES[(STAGES.index(self.stage) + step) % len(STAGES)]
+
+    def action_row(self, step: int) -> None:
+        if self.inspection is not None:
+            self.row = (self.row + step) % len(self.inspection.tokens)
+
+    def action_layer(self, step: int) -> None:
+        if self.inspection is not None:
+            self.layer = (self.layer + step) % len(self.inspection.layers)
+
+    def action_head(self, step: int) -> None:
+        if self.inspection is not None:
+            self.head = (self.head + step) % self.inspection.layers[0]["weights"].shape[0]
+
+    def _cycle(self, select_id: str, choices: tuple[str, ...]) -> None:
+        select = self.query_one(select_id, Select)
+        select.value = choices[(choices.index(str(select.value)) + 1) % len(choices)]
+
+    def action_next_score(self) -> None:
+        self._cycle("#att-score", SCORES)
+
+    def action_next_mask(self) -> None:
+        self._cycle("#att-mask", MASKS)
+
+    def action_edit(self) -> None:
+        self.query_one("#att-sentence", Input).focus()
+
+    def action_leave_edit(self) -> None:
+        self.set_focus(None)
+
+    def action_show_tab(self, tab: str) -> None:
+        self.query_one("#att-tabs", TabbedContent).active = tab
+
+    @on(Select.Changed, "#att-score, #att-mask")
+    def on_variant_changed(self) -> None:
+        self.look()
+
+    @on(Select.Changed, "#att-model")
+    def on_model_changed(self, event: Select.Changed) -> None:
+        if self.model is not None and str(event.value) != self.model_name:
+            self.load_model(str(event.value))
+
+    @on(Input.Submitted, "#att-sentence")
+    def on_sentence(self) -> None:
+        self.row = 0
+        self.inspection = None
+        self.look()
+        self.set_focus(None)
