@@ -34,11 +34,11 @@ async def test_panes_switch_by_number_key_and_by_tab():
     app = LearnGPTApp()
     async with app.run_test(size=(100, 30)) as pilot:
         assert app.current_mode == "digits"
-        await pilot.press("3")
-        assert app.current_mode == "lab"
-        assert "Not built yet" in str(app.screen.query_one(".later").render())
-        await pilot.click("#lessons")  # the tab
+        await pilot.press("5")
         assert app.current_mode == "lessons"
+        assert "Not built yet" in str(app.screen.query_one(".later").render())
+        await pilot.click("#attention")  # the tab
+        assert app.current_mode == "attention"
         await pilot.press("1")
         assert app.current_mode == "digits"
         assert app.screen.query_one(Tabs).active == "digits"

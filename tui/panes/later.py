@@ -9,8 +9,10 @@ from textual.widgets import Static
 from tui.panes.base import PaneScreen
 
 NOT_YET = {
-    "lessons": ("The lessons from the digit network to GPT, each beside the pane it uses.",
-                "learn-gpt --help"),
+    "lessons": (
+        "The lessons from the digit network to GPT, each beside the pane it uses.",
+        "learn-gpt --help",
+    ),
 }
 
 
@@ -24,6 +26,7 @@ class LaterScreen(PaneScreen):
         what, command = NOT_YET[self.PANE]
         yield Static(
             f"[b]Not built yet.[/b]\n\n{what}\n\nUntil then, try it from the terminal:\n"
-            f"  [b]{command}[/b]\n\nThe Digits pane (key 1) works now.",
+            f"  [b]{command}[/b]\n\nThe Digits, Attention, Lab and Sampling panes (keys 1-4) "
+            "work now.",
             classes="later",
         )
