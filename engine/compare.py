@@ -36,7 +36,9 @@ VARIANT_KEYS = ("score", "mask", "positional", "residual", "dropout", "n_head")
 CLOSE = 0.05  # validation losses this close (absolute) count as the same result
 CLEARLY = 0.15  # a gap above this is "worse", between CLOSE and this "slightly worse"
 CHEAT_LOSS_RATIO = 0.8  # a cheat's final training loss is at most this fraction of the other's
-CHEAT_WORDS_GAP = 0.2  # ... and its share of real words at least this much lower
+WORDS_RATIO = 0.5  # ... and its share of real words at most this fraction of the other's
+WORDS_GAP = 0.05  # ... and at least this much lower (so 2% against 4% is not a finding)
+LOOKAHEAD = 0.25  # attention on later positions that, with fewer real words, is a partial cheat
 FUTURE_NOTE = 0.1  # mention the attention paid to later positions when it is above this
 OVERFIT_GAP = 0.25  # validation loss this far above training loss: memorising the text
 
@@ -113,6 +115,7 @@ class VariantResult:
     real_word_share: float  # of the sample's words, the fraction that are words of the text
     future_attention: float = 0.0  # mean weight a probe position puts on later positions
     empty_rows: list[int] = field(default_factory=list)  # probe rows the mask left empty
+    visible: np.ndarray | None = None  # bool (T, T): which cells of `attention` the mask shows
     diverged: str = ""  # why it stopped early, if it did
     seconds: float = 0.0  # time spent training this variant
 
@@ -204,62 +207,88 @@ def differences(a: Variant, b: Variant) -> list[str]:
     return [k for k in VARIANT_KEYS if a.setting(k) != b.setting(k)]
 
 
+def fewer_real_words(x: VariantResult, y: VariantResult) -> bool:
+    """x's sample has clearly fewer real words than y's: at most WORDS_RATIO of y's share and
+    at least WORDS_GAP lower."""
+    return (
+        x.real_word_share <= WORDS_RATIO * y.real_word_share
+        and x.real_word_share <= y.real_word_share - WORDS_GAP
+    )
+
+
+def cheats(x: VariantResult, y: VariantResult) -> str:
+    """ "full" if x's training loss is far below y's (at most CHEAT_LOSS_RATIO of it) while its
+    sample has clearly fewer real words; "partial" if x's validation loss is no worse than y's
+    (within CLOSE) while its sample has clearly fewer real words and at least LOOKAHEAD of its
+    attention on the probe goes to later positions; else ""."""
+    if not fewer_real_words(x, y):
+        return ""
+    if x.final_train <= CHEAT_LOSS_RATIO * y.final_train:
+        return "full"
+    if x.final_val <= y.final_val + CLOSE and x.future_attention >= LOOKAHEAD:
+        return "partial"
+    return ""
+
+
 def verdict(a: VariantResult, b: VariantResult) -> list[str]:
     """Short sentences judging the comparison, from the numbers, by these rules in order:
 
-    1. a variant that diverged is named, with the step and reason;
-    2. a cheat: X's final training loss at most CHEAT_LOSS_RATIO of Y's, and X's share of
-       real words at least CHEAT_WORDS_GAP lower: X reads the answer from the future;
-    3. otherwise, validation losses within CLOSE: the same result (with a reason by setting);
-       further apart: the higher one "trains worse" ("slightly" up to CLEARLY);
+    1. a variant that diverged is named, with the step and reason (and nothing is compared);
+    2. a cheat (see `cheats`): the loss says one variant is better, its sample says it cannot
+       write: it reads the answer from the future, fully or in part;
+    3. otherwise, validation losses within CLOSE: the same result (with a reason when exactly
+       one setting differs); further apart: the higher one "trains worse" ("slightly" up to
+       CLEARLY);
     4. a variant whose validation loss is OVERFIT_GAP above its training loss overfits;
     5. always last: the share of real words in each sample.
     """
     out: list[str] = []
-    pair = {a.name: a, b.name: b}
     broken = [r for r in (a, b) if r.diverged]
-    for r in broken:
-        out.append(f"{r.name} diverged ({r.diverged}), so it cannot be judged on its loss.")
-    if not broken:
-        cheat = None
-        for x, y in ((a, b), (b, a)):
-            if (
-                x.final_train <= CHEAT_LOSS_RATIO * y.final_train
-                and x.real_word_share <= y.real_word_share - CHEAT_WORDS_GAP
-            ):
-                cheat = (x, y)
-                break
-        if cheat is not None:
-            x, y = cheat
-            sentence = (
+    found = next(((x, y, kind) for x, y in ((a, b), (b, a)) if (kind := cheats(x, y))), None)
+    if broken:
+        out.extend(
+            f"{r.name} diverged ({r.diverged}), so its loss cannot be compared." for r in broken
+        )
+    elif found is not None:
+        x, y, kind = found
+        words = (
+            f"only {_pct(x.real_word_share)} of its sample's words are real words against "
+            f"{_pct(y.real_word_share)} for {y.name}"
+        )
+        if kind == "full":
+            out.append(
                 f"{x.name}'s training loss ended at {x.final_train:.2f}, far below "
-                f"{y.name}'s {y.final_train:.2f}, but only {_pct(x.real_word_share)} of its "
-                f"sample's words are real words against {_pct(y.real_word_share)} for "
-                f"{y.name}: {x.name} reads the answer from the future (it cheats)."
+                f"{y.name}'s {y.final_train:.2f}, but {words}: {x.name} reads the answer "
+                "from the future (it cheats)."
             )
-            out.append(sentence)
             if x.future_attention > FUTURE_NOTE:
                 out.append(
                     f"On the probe text {x.name} puts {_pct(x.future_attention)} of its "
                     f"attention on later characters ({y.name}: {_pct(y.future_attention)})."
                 )
         else:
-            gap = b.final_val - a.final_val
-            if abs(gap) <= CLOSE:
-                changed = differences(a.variant, b.variant)
-                why = _WHY_SAME.get(changed[0], "") if len(changed) == 1 else ""
-                out.append(
-                    f"{a.name} and {b.name} end within {CLOSE:.2f} of each other in validation "
-                    f"loss ({a.final_val:.2f} vs {b.final_val:.2f})"
-                    + (f": {why}." if why else ".")
-                )
-            else:
-                worse, better = (b, a) if gap > 0 else (a, b)
-                how = "slightly worse" if abs(gap) <= CLEARLY else "worse"
-                out.append(
-                    f"{worse.name} trains {how}: validation loss {worse.final_val:.2f} "
-                    f"against {better.final_val:.2f}."
-                )
+            out.append(
+                f"{x.name}'s validation loss is no worse than {y.name}'s ({x.final_val:.2f} "
+                f"vs {y.final_val:.2f}), yet {words}, and {_pct(x.future_attention)} of its "
+                f"attention on the probe goes to later characters: part of its answer comes "
+                "from the future, which is not there when it writes."
+            )
+    else:
+        gap = b.final_val - a.final_val
+        if abs(gap) <= CLOSE:
+            changed = differences(a.variant, b.variant)
+            why = _WHY_SAME.get(changed[0], "") if len(changed) == 1 else ""
+            out.append(
+                f"{a.name} and {b.name} end within {CLOSE:.2f} of each other in validation "
+                f"loss ({a.final_val:.2f} vs {b.final_val:.2f})" + (f": {why}." if why else ".")
+            )
+        else:
+            worse, better = (b, a) if gap > 0 else (a, b)
+            how = "slightly worse" if abs(gap) <= CLEARLY else "worse"
+            out.append(
+                f"{worse.name} trains {how}: validation loss {worse.final_val:.2f} "
+                f"against {better.final_val:.2f}."
+            )
     for r in (a, b):
         if not r.diverged and r.final_val - r.final_train > OVERFIT_GAP:
             out.append(
@@ -267,9 +296,8 @@ def verdict(a: VariantResult, b: VariantResult) -> list[str]:
                 f"{r.final_train:.2f}."
             )
     out.append(
-        "Real words in the samples: "
-        + ", ".join(f"{name} {_pct(r.real_word_share)}" for name, r in pair.items())
-        + "."
+        f"Real words in the samples: {a.name} {_pct(a.real_word_share)}, "
+        f"{b.name} {_pct(b.real_word_share)}."
     )
     return out
 
@@ -296,7 +324,12 @@ class _Track:
     """One variant's run while it trains."""
 
     def __init__(self, variant: Variant, run: Any) -> None:  # run: GPTRun
+        import torch
+
         self.variant, self.run = variant, run
+        # torch's global generator drives dropout: each run keeps its own stream of it, so
+        # interleaving A and B gives each the numbers it would have had alone
+        self.rng = torch.get_rng_state()
         self.events = run.events()
         self.steps: list[int] = []
         self.losses: list[float] = []
@@ -306,16 +339,20 @@ class _Track:
 
     def advance(self) -> Iterator[CompareEvent]:
         """This variant's events up to and including its next step (or its end)."""
+        import torch
+
         name = self.variant.name
         while True:
             began = time.perf_counter()
+            torch.set_rng_state(self.rng)
             try:
                 event = next(self.events)
             except StopIteration:
-                self.seconds += time.perf_counter() - began
                 self.done = True
                 return
-            self.seconds += time.perf_counter() - began
+            finally:
+                self.rng = torch.get_rng_state()
+                self.seconds += time.perf_counter() - began
             if isinstance(event, StepDone):
                 self.steps.append(event.step)
                 self.losses.append(event.loss)
@@ -331,6 +368,7 @@ class _Track:
 
 
 def _finish(track: _Track, probe: str, seed: int, vocabulary: set[str]) -> VariantResult:
+    from engine.attention import mask_matrix
     from engine.inspect import inspect_attention
 
     run = track.run
@@ -338,6 +376,8 @@ def _finish(track: _Track, probe: str, seed: int, vocabulary: set[str]) -> Varia
     last = run.model_config.n_layer - 1
     look = inspect_attention(run.model, run.tokenizer, probe)
     every_head = np.stack([layer["weights"] for layer in look.layers])  # (L, H, T, T)
+    t = len(look.tokens)
+    visible = mask_matrix(run.model_config.mask_spec(), t, t).cpu().numpy()
     return VariantResult(
         variant=track.variant,
         steps=list(track.steps),
@@ -349,6 +389,7 @@ def _finish(track: _Track, probe: str, seed: int, vocabulary: set[str]) -> Varia
         real_word_share=real_word_share(sample, vocabulary),
         future_attention=future_attention(every_head),
         empty_rows=list(look.empty_rows[last]),
+        visible=visible,
         diverged=track.diverged,
         seconds=track.seconds,
     )

@@ -1,0 +1,239 @@
+"""The Lab pane, driven as a learner would: the classic cheat, stopping, the custom mask, the
+list of past comparisons, bad settings, resizes; and two snapshots before any run."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+from textual.widgets import Input, Select, Static
+
+from tui.app import LearnGPTApp
+from tui.widgets.heatmap import Heatmap
+from tui.widgets.lab_config import POSITIONALS, SCORES, LabConfig, short_name
+from tui.widgets.lab_curves import LabCurves, bucket_means, plot_dots
+from tui.widgets.mask_editor import MaskEditor
+
+# The cheat needs about 100 steps to show (the learning rate warms up over the first 100):
+# at 60 steps A and B are still both near 2.9. 150 steps take about 5 s here.
+CHEAT_STEPS = 150
+
+
+async def ready(pilot) -> None:
+    while not pilot.app.engine_ready or pilot.app.screen.state == "loading":
+        await pilot.pause(0.05)
+
+
+async def until(pilot, condition, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        await pilot.pause(0.05)
+
+
+def text_of(widget) -> str:
+    return str(widget.render())
+
+
+def shown_choice(select: Select) -> str:
+    """The text a collapsed Select shows."""
+    return text_of(select.query_one("SelectCurrent #label", Static))
+
+
+def set_steps(pilot, steps: int) -> None:
+    pilot.app.screen.query_one("#lab-steps", Input).value = str(steps)
+
+
+async def test_the_classic_cheat_end_to_end():
+    app = LearnGPTApp(pane="lab")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        screen = app.screen
+        assert screen.query_one("#b-mask", Select).value == "anti_causal"  # one key away
+        set_steps(pilot, CHEAT_STEPS)
+        await pilot.press("s")
+        assert screen.state == "running"
+        assert screen.query_one("#lab-tabs").active == "lab-results"
+        await until(pilot, lambda: screen.state == "done")
+        await pilot.pause(0.1)  # one layout pass for the new content
+        verdict = text_of(screen.query_one("#lab-verdict", Static))
+        assert "B reads the answer from the future (it cheats)" in verdict
+        assert "Real words in the samples: A " in verdict
+        curves = screen.query_one(LabCurves)
+        assert [len(curves.series[n]) for n in "AB"] == [CHEAT_STEPS, CHEAT_STEPS]
+        assert curves.legend["A"].startswith("train ") and " val " in curves.legend["B"]
+        a, b = screen.comparisons[0].results
+        assert b.final_train < 0.5 * a.final_train
+        for k in "ab":
+            heatmap = screen.query_one(f"#lab-map-{k}", Heatmap)
+            assert heatmap.matrix is not None and heatmap.matrix.shape == (32, 32)
+            assert heatmap.size.height > 32 and heatmap.size.width >= 34  # laid out in full
+            assert text_of(screen.query_one(f"#lab-sample-{k}", Static)).strip()
+        assert curves.size.height == 9
+        status = text_of(screen.query_one("#lab-status"))
+        assert status.startswith("Done in ") and f"A train {a.final_train:.2f}" in status
+        history = screen.query_one("#lab-history", Select)
+        assert history.value == 0 and not history.disabled
+
+
+async def test_stop_is_prompt_and_a_new_run_starts_clean():
+    app = LearnGPTApp(pane="lab")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        screen = app.screen
+        set_steps(pilot, 5000)
+        await pilot.press("s")
+        await until(pilot, lambda: len(screen.query_one(LabCurves).series["B"]) > 10)
+        began = time.monotonic()
+        await pilot.press("x")
+        assert screen.state == "idle"
+        await until(pilot, lambda: not screen.workers, timeout=2)
+        assert time.monotonic() - began < 1.0
+        assert "Stopped at step" in text_of(screen.query_one("#lab-status"))
+        assert not screen.comparisons
+        assert screen.query_one("#lab-history", Select).is_blank()
+        # a short run after the stop: nothing of the stopped one leaks into it
+        set_steps(pilot, 3)
+        await pilot.press("s")
+        await until(pilot, lambda: screen.state == "done")
+        assert [len(screen.query_one(LabCurves).series[n]) for n in "AB"] == [3, 3]
+
+
+async def test_enter_in_the_steps_field_starts_and_quitting_mid_run_does_not_hang():
+    app = LearnGPTApp(pane="lab")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        steps = app.screen.query_one("#lab-steps", Input)
+        steps.focus()
+        steps.value = ""
+        await pilot.press("5", "0", "0", "0", "enter")
+        assert app.screen.state == "running" and app.screen.total == 5000
+        await until(pilot, lambda: len(app.screen.query_one(LabCurves).series["A"]) > 5)
+        began = time.monotonic()
+        await pilot.press("q")
+    assert time.monotonic() - began < 2.0
+
+
+async def test_custom_mask_clicks_toggle_and_an_empty_row_is_flagged():
+    app = LearnGPTApp(pane="lab")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        screen = app.screen
+        editor = screen.query_one("#b-mask-editor", MaskEditor)
+        assert not editor.display
+        screen.query_one("#b-mask", Select).value = "custom"
+        await pilot.pause()
+        assert editor.display
+        assert np.array_equal(editor.matrix, np.tril(np.ones((32, 32), dtype=bool)))
+        editor.scroll_visible(animate=False, top=True)
+        await pilot.pause(0.1)
+        assert await pilot.click(editor, offset=(3, 5))  # row 5, column 3: hide it
+        assert not editor.matrix[5, 3]
+        assert await pilot.click(editor, offset=(3, 5))  # and show it again
+        assert editor.matrix[5, 3]
+        assert await pilot.click(editor, offset=(0, 0))  # row 0's only visible key
+        assert editor.empty_rows == [0]
+        assert editor.status_text() == "! row 0 sees nothing"
+        red = editor.get_component_rich_style("mask-editor--empty")
+        line = list(editor.render_line(0))
+        assert "".join(seg.text for seg in line)[:32] == "·" * 32
+        assert {seg.style.color for seg in line if seg.text.strip()} == {red.color}  # all red
+        diff = text_of(screen.query_one("#lab-diff", Static))
+        assert "B's mask: row 0 sees nothing" in diff
+        assert "B: custom mask" in diff
+        assert screen.query_one("#config-b", LabConfig).values()["mask"][0][0] is False
+        set_steps(pilot, 2)
+        await pilot.press("s")  # allowed, with a clear warning
+        assert any("hides every key" in n.message for n in app._notifications)
+        await until(pilot, lambda: screen.state == "done")
+        b = screen.comparisons[0].results[1]
+        assert b.empty_rows == [0] and np.isfinite(b.attention).all()
+        assert "custom mask" in shown_choice(screen.query_one("#lab-history", Select))
+        # keys: c resets to causal
+        await pilot.press("e")
+        editor.focus()
+        await pilot.press("c")
+        assert editor.empty_rows == [] and editor.matrix[0, 0]
+        await pilot.press("space")  # the cursor sits on (0, 0)
+        assert editor.empty_rows == [0]
+
+
+async def test_past_comparisons_flip_and_bad_settings_are_messages():
+    app = LearnGPTApp(pane="lab")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        screen = app.screen
+        set_steps(pilot, 0)
+        await pilot.press("s")
+        assert screen.state == "idle"
+        assert any("steps must be from 1" in n.message for n in app._notifications)
+        screen.query_one("#a-dropout", Input).value = "often"
+        set_steps(pilot, 2)
+        await pilot.press("s")
+        assert screen.state == "idle"
+        assert any("A: dropout must be a number" in n.message for n in app._notifications)
+        screen.query_one("#a-dropout", Input).value = "0"
+        await pilot.press("s")
+        await until(pilot, lambda: screen.state == "done")
+        await pilot.press("n")  # the next classic experiment after anti_causal: negated score
+        assert screen.query_one("#b-score", Select).value == "negated"
+        assert screen.query_one("#b-mask", Select).value == "causal"
+        await pilot.press("s")
+        await until(pilot, lambda: screen.state == "done")
+        history = screen.query_one("#lab-history", Select)
+        assert len(screen.comparisons) == 2 and history.value == 1
+        await pilot.press("left_square_bracket")
+        assert history.value == 0 and screen.shown == 0
+        first = screen.comparisons[0].results[1]
+        assert short_name(first.variant.model) == "anti_causal"
+        assert "A standard vs B anti_causal, 2 steps" in shown_choice(history)
+        await pilot.press("right_square_bracket")
+        assert screen.shown == 1
+        await pilot.press("right_square_bracket")  # stays on the last
+        assert screen.shown == 1 and history.value == 1
+        assert text_of(screen.query_one("#lab-verdict")).startswith(
+            screen.comparisons[1].verdict[0]
+        )
+
+
+async def test_survives_resizes_and_runs_without_colour(monkeypatch):
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = LearnGPTApp(pane="lab")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        set_steps(pilot, 3)
+        screen = app.screen
+        screen.query_one("#a-mask", Select).value = "custom"
+        await pilot.press("s")
+        await until(pilot, lambda: screen.state == "done")
+        for size, tab in (((60, 20), "e"), ((160, 50), "r"), ((80, 24), "e"), ((100, 30), "r")):
+            await pilot.resize_terminal(*size)
+            await pilot.press(tab)
+            await pilot.pause(0.1)
+            assert app.screen.size == size
+        assert screen.query_one("#lab-map-a", Heatmap).matrix is not None
+
+
+def test_the_choices_are_the_engines():
+    from engine import attention, compare, positional
+    from tui.panes import lab
+
+    assert SCORES == attention.SCORES
+    assert set(POSITIONALS) == set(positional.POSITIONALS)
+    assert lab.BLOCK_SIZE == compare.BASE_MODEL["block_size"]
+    assert lab.PROBE_SHOWN.replace("⏎", "\n") == compare.PROBE
+
+
+def test_the_curves_average_steps_per_column_and_stay_joined():
+    assert bucket_means([1.0, 3.0, 5.0, 7.0], total=4, columns=2) == [(0, 2.0), (1, 6.0)]
+    assert bucket_means([2.0], total=100, columns=10) == [(0, 2.0)]  # a run just begun
+    dots = plot_dots([(0, 4.0), (3, 1.0)], lo=1.0, hi=4.0, dot_rows=8)
+    assert {c for _, c in dots} == {0, 1, 2, 3}
+    assert (0, 0) in dots and (7, 3) in dots  # top-left to bottom-right
+
+
+# -- snapshots: before any run, PyTorch loaded --------------------------------------------
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=lambda s: f"{s[0]}x{s[1]}")
+def test_lab_ready(snap_compare, size):
+    assert snap_compare(LearnGPTApp(pane="lab"), terminal_size=size, run_before=ready)

@@ -1,0 +1,529 @@
+"""The Lab pane: train two attention variants side by side and see what the change does.
+
+A and B are trained for the same short run on the same text, seed and batches
+(`engine.compare`), one step of A then one of B, in a thread worker that posts at most `UI_HZ`
+progress messages a second and checks for cancellation between any two steps. When both are
+done the pane shows their training-loss curves on one scale, a sample from each, each one's
+attention on a probe text (last layer, head 0) and the verdict the engine computed from the
+numbers. Every finished comparison is kept for the session.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from typing import TYPE_CHECKING, Any
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
+from textual.message import Message
+from textual.reactive import reactive
+from textual.widgets import Button, Input, Label, Select, Static, TabbedContent, TabPane
+from textual.worker import get_current_worker
+
+from tui.panes.base import PaneScreen
+from tui.widgets.heatmap import Heatmap
+from tui.widgets.lab_config import STANDARD, LabConfig, LabSettingsError, short_name
+from tui.widgets.lab_curves import LabCurves
+
+if TYPE_CHECKING:
+    from engine.compare import ComparisonDone, VariantResult
+
+UI_HZ = 15
+DEFAULT_STEPS = 300
+MAX_STEPS = 20_000
+BLOCK_SIZE = 32  # engine.compare.BASE_MODEL's block_size: the custom mask's size
+PROBE_SHOWN = "ROMEO:⏎What light through yonder"
+
+# The classic experiments `n` cycles through: B against the standard A.
+CLASSICS: list[tuple[dict[str, Any], str]] = [
+    ({"mask": "anti_causal"}, "each position sees itself and the future"),
+    ({"score": "negated"}, "every preference flips sign"),
+    ({"residual": False}, "blocks replace the stream instead of adding to it"),
+    ({"mask": "none"}, "every position sees every other"),
+    ({"mask": "window:4"}, "each position sees only the last 4"),
+    ({"positional": "none"}, "no position information at all"),
+    ({"n_head": 1}, "one head instead of four"),
+]
+
+HELP = """\
+# Lab
+
+Train two variants of a small GPT (2 layers, 64 wide, context 32) on the same Shakespeare
+sample, with the same seed, batches and number of steps, and compare. A starts as the standard
+GPT and B as the same with an **anti_causal** mask, so `s` runs the classic cheat at once.
+
+| key | does |
+| --- | --- |
+| `s` (or enter in a field) | start the comparison: A and B train together, a step each in turn |
+| `x` | stop it |
+| `n` | next classic experiment for B (anti_causal, negated score, no residual, ...) |
+| `e` / `r` | show the Setup / Results tab |
+| `[` / `]` | previous / next finished comparison (also the list at the top of Results) |
+| in the mask grid | click or `space` toggles a cell, arrows move, `c` causal, `u` all visible |
+
+**Setup**: for each of A and B the attention score, the mask (causal, anti_causal, none,
+window:4, or custom, drawn in a 32 x 32 grid: row = query position, column = key position,
+█ visible, · hidden), the positional encoding, the residual connection, dropout and the
+number of heads; and the number of steps (300 takes about ten seconds).
+
+**Results**: both training-loss curves on one scale, the final training and validation loss
+of each, a 300-character sample from each, each one's attention weights on the probe text
+*ROMEO: What light through yonder* (last layer, head 0: row = the character looking, column =
+the character looked at), and the verdict. The verdict is computed from the numbers: a loss
+far below the other's with a sample of fewer real words means reading the answer from the
+future.
+
+A custom mask row that hides everything is drawn in red: that position has nothing to look at,
+so its attention weights and output are zero (not NaN); a run with it is allowed.
+"""
+
+
+# -- messages from the worker ------------------------------------------------------------------
+class LabMessage(Message):
+    """From the worker of run `run_id`: messages of a stopped run are ignored."""
+
+    def __init__(self, run_id: int) -> None:
+        super().__init__()
+        self.run_id = run_id
+
+
+class LabReady(LabMessage):
+    def __init__(self, run_id: int, name: str, parameters: int) -> None:
+        super().__init__(run_id)
+        self.variant, self.parameters = name, parameters
+
+
+class LabProgress(LabMessage):
+    """Losses per step since the last message, by variant, and evaluations that came in."""
+
+    def __init__(
+        self, run_id: int, losses: dict[str, list[float]], steps: dict[str, int], evals: list
+    ) -> None:
+        super().__init__(run_id)
+        self.losses, self.steps, self.evals = losses, steps, evals
+
+
+class LabFinished(LabMessage):
+    def __init__(self, run_id: int, done: ComparisonDone) -> None:
+        super().__init__(run_id)
+        self.done = done
+
+
+class LabEnded(LabMessage):
+    def __init__(self, run_id: int, error: str = "", warning: str = "") -> None:
+        super().__init__(run_id)
+        self.error, self.warning = error, warning
+
+
+class LabScreen(PaneScreen):
+    PANE = "lab"
+    HELP = HELP
+    CSS_PATH = "lab.tcss"
+    BINDINGS = [
+        Binding("s", "start", "Start"),
+        Binding("x", "stop", "Stop"),
+        Binding("n", "next_classic", "Next experiment"),
+        Binding("e", "show_tab('lab-setup')", "Setup", show=False),
+        Binding("r", "show_tab('lab-results')", "Results", show=False),
+        Binding("left_square_bracket", "flip(-1)", "Previous", show=False),
+        Binding("right_square_bracket", "flip(1)", "Next", show=False),
+    ]
+    state: reactive[str] = reactive("loading")  # loading, idle, running, done
+
+    def __init__(self) -> None:
+        super().__init__(name="lab")
+        self.comparisons: list[ComparisonDone] = []
+        self.shown: int | None = None  # index of the comparison on show, None: live or none
+        self.classic = 1  # the next of CLASSICS for `n`: B starts as the first
+        self.total = DEFAULT_STEPS
+        self.live_steps: dict[str, int] = {"A": 0, "B": 0}
+        self.live_loss: dict[str, float | None] = {"A": None, "B": None}
+        self.started_at = 0.0
+        self.run_id = 0
+
+    # -- layout ------------------------------------------------------------------------------
+    def compose_body(self) -> ComposeResult:
+        yield Label("Loading PyTorch…", id="lab-status")
+        with TabbedContent(id="lab-tabs"):
+            with TabPane("Setup", id="lab-setup"):
+                with VerticalScroll(id="lab-setup-scroll"):
+                    with Horizontal(id="lab-configs"):
+                        yield LabConfig("A", STANDARD, block_size=BLOCK_SIZE, id="config-a")
+                        yield LabConfig(
+                            "B", {"mask": "anti_causal"}, block_size=BLOCK_SIZE, id="config-b"
+                        )
+                    with Horizontal(id="lab-run-row"):
+                        yield Label("steps", id="lab-steps-label")
+                        yield Input(
+                            str(DEFAULT_STEPS),
+                            id="lab-steps",
+                            compact=True,
+                            select_on_focus=True,
+                            restrict=r"[0-9]*",
+                        )
+                        yield Button("Start", id="lab-start", compact=True, variant="primary")
+                        yield Button("Stop", id="lab-stop", compact=True)
+                    yield Static("", id="lab-diff", classes="hint")
+            with TabPane("Results", id="lab-results"):
+                with VerticalScroll(id="lab-results-scroll"):
+                    yield Select(
+                        [],
+                        prompt="no finished comparison yet",
+                        id="lab-history",
+                        compact=True,
+                    )
+                    yield LabCurves(id="lab-curves")
+                    yield Static(
+                        "No comparison yet: s trains A and B (300 steps each take about ten "
+                        "seconds), and the verdict appears here.",
+                        id="lab-verdict",
+                    )
+                    with Horizontal(id="lab-samples"):
+                        for k in ("a", "b"):
+                            with Vertical(classes=f"lab-sample-box series-{k}"):
+                                yield Label(f"{k.upper()}'s sample", classes="lab-caption")
+                                yield Static(
+                                    "", id=f"lab-sample-{k}", classes="lab-sample", markup=False
+                                )
+                    yield Label(
+                        f"Attention on “{PROBE_SHOWN}”, last layer, head 0 "
+                        "(row: the character looking; column: the one looked at)",
+                        id="lab-maps-caption",
+                        classes="lab-caption",
+                    )
+                    with Horizontal(id="lab-maps"):
+                        for k in ("a", "b"):
+                            yield Heatmap(
+                                None, title=k.upper(), id=f"lab-map-{k}", classes="lab-map"
+                            )
+
+    def on_mount(self) -> None:
+        self.watch(self.app, "engine_ready", self._engine_ready, init=True)
+        self.show_difference()
+
+    def _engine_ready(self, ready: bool) -> None:
+        if ready and self.state == "loading":
+            self.state = "idle"
+
+    def watch_state(self, state: str) -> None:
+        status = {
+            "loading": "Loading PyTorch…",
+            "idle": "Ready: s trains A and B side by side; n picks the next classic experiment.",
+            "running": "Training A and B… x stops.",
+            "done": "Done: s runs again; [ ] flip through the comparisons.",
+        }[state]
+        self.set_status(status)
+        self.query_one("#lab-start", Button).disabled = state not in ("idle", "done")
+        self.query_one("#lab-stop", Button).disabled = state != "running"
+        self.query_one("#lab-history", Select).disabled = state == "running"
+
+    def set_status(self, text: str) -> None:
+        self.query_one("#lab-status", Label).update(text)
+
+    def show_difference(self) -> None:
+        """Say in one line how B differs from A (as the learner sets them)."""
+        try:
+            a = self.query_one("#config-a", LabConfig).values()
+            b = self.query_one("#config-b", LabConfig).values()
+        except LabSettingsError as exc:
+            self.query_one("#lab-diff", Static).update(str(exc))
+            return
+        changed = [k for k in STANDARD if a[k] != b[k]]
+        empty = {
+            name: [i for i, row in enumerate(cfg["mask"]) if not any(row)]
+            for name, cfg in (("A", a), ("B", b))
+            if not isinstance(cfg["mask"], str)
+        }
+        what = {(key, value): why for model, why in CLASSICS for key, value in model.items()}
+        notes = [
+            f"{name}: {what[key, cfg[key]]}"
+            for key in changed
+            for name, cfg in (("A", a), ("B", b))
+            if (key, cfg[key]) in what
+        ]
+        lines = [
+            f"A: {short_name(a)}.  B: {short_name(b)}."
+            + ("  They differ in: " + ", ".join(changed) + "." if changed else "  (the same)")
+        ]
+        if notes:
+            lines.append("; ".join(notes) + ".")
+        for name, rows in empty.items():
+            if rows:
+                lines.append(
+                    f"[$error]{name}'s mask: row {rows[0]} sees nothing: its attention weights "
+                    "and output will be 0 (allowed, not NaN).[/]"
+                )
+        self.query_one("#lab-diff", Static).update("\n".join(lines))
+
+    @on(LabConfig.Changed)
+    def on_config_changed(self, _: LabConfig.Changed) -> None:
+        self.show_difference()
+
+    # -- actions -----------------------------------------------------------------------------
+    @on(Button.Pressed, "#lab-start")
+    def on_start_pressed(self) -> None:
+        self.action_start()
+
+    @on(Input.Submitted)
+    def on_input_submitted(self) -> None:
+        """Enter in the steps (or a dropout) field starts, as `s` would elsewhere."""
+        self.action_start()
+
+    @on(Button.Pressed, "#lab-stop")
+    def on_stop_pressed(self) -> None:
+        self.action_stop()
+
+    def action_start(self) -> None:
+        if self.state not in ("idle", "done"):
+            if self.state == "loading":
+                self.notify("PyTorch is still loading; try again in a moment.")
+            return
+        try:
+            a = self.query_one("#config-a", LabConfig).values()
+            b = self.query_one("#config-b", LabConfig).values()
+            steps = self.steps()
+        except LabSettingsError as exc:
+            self.notify(str(exc), severity="error")
+            return
+        for name, cfg in (("A", a), ("B", b)):
+            if not isinstance(cfg["mask"], str):
+                rows = [i for i, row in enumerate(cfg["mask"]) if not any(row)]
+                if rows:
+                    self.notify(
+                        f"{name}'s custom mask hides every key from row(s) "
+                        f"{', '.join(map(str, rows[:6]))}: those positions get zero attention "
+                        "(their attention output is 0, no NaN) and predict from the residual "
+                        "stream alone.",
+                        severity="warning",
+                        timeout=8,
+                    )
+        self.total = steps
+        self.shown = None
+        self.live_steps = {"A": 0, "B": 0}
+        self.live_loss = {"A": None, "B": None}
+        self.started_at = time.monotonic()
+        self.clear_results(f"Training for {steps} steps each…")
+        self.query_one("#lab-history", Select).clear()  # what shows is the live run
+        self.state = "running"
+        self.query_one(TabbedContent).active = "lab-results"
+        self.run_id += 1
+        self.run_comparison(self.run_id, a, b, steps)
+
+    def steps(self) -> int:
+        text = self.query_one("#lab-steps", Input).value.strip()
+        try:
+            steps = int(text)
+        except ValueError:
+            raise LabSettingsError(f"steps must be a whole number, got {text!r}") from None
+        if not 1 <= steps <= MAX_STEPS:
+            raise LabSettingsError(f"steps must be from 1 to {MAX_STEPS}, got {steps}")
+        return steps
+
+    def action_stop(self) -> None:
+        if self.state == "running":
+            self.workers.cancel_group(self, "lab")
+            self.state = "done" if self.comparisons else "idle"
+            self.set_status(
+                f"Stopped at step {min(self.live_steps.values())} of {self.total}; s starts again."
+            )
+            self.query_one("#lab-verdict", Static).update("Stopped before the end: no verdict.")
+
+    def action_show_tab(self, tab: str) -> None:
+        self.query_one(TabbedContent).active = tab
+
+    def action_next_classic(self) -> None:
+        if self.state == "running":
+            return
+        model, what = CLASSICS[self.classic % len(CLASSICS)]
+        self.classic += 1
+        self.query_one("#config-a", LabConfig).set_values(STANDARD)
+        self.query_one("#config-b", LabConfig).set_values(model)
+        self.query_one(TabbedContent).active = "lab-setup"
+        self.notify(f"A: standard; B: {short_name(model)}: {what}.", timeout=4)
+
+    def action_flip(self, delta: int) -> None:
+        if self.state == "running" or not self.comparisons:
+            return
+        last = len(self.comparisons) - 1
+        index = last if self.shown is None else min(max(self.shown + delta, 0), last)
+        self.query_one("#lab-history", Select).value = index
+        self.query_one(TabbedContent).active = "lab-results"
+
+    @on(Select.Changed, "#lab-history")
+    def on_history_changed(self, event: Select.Changed) -> None:
+        if isinstance(event.value, int) and self.state != "running":
+            self.show_comparison(event.value)
+
+    # -- the worker (a thread) ---------------------------------------------------------------
+    @work(thread=True, exclusive=True, group="lab")
+    def run_comparison(self, run_id: int, a: dict[str, Any], b: dict[str, Any], steps: int) -> None:
+        from engine.compare import (
+            ComparisonDone,
+            Variant,
+            VariantDiverged,
+            VariantEval,
+            VariantReady,
+            VariantStep,
+            compare,
+        )
+        from engine.device import default_threads, use_threads
+        from engine.errors import EngineError
+
+        worker = get_current_worker()
+        threads = self.app.threads or default_threads("gpt", interactive=True)
+        try:
+            use_threads(threads)
+        except EngineError:
+            pass
+        losses: dict[str, list[float]] = {"A": [], "B": []}
+        at: dict[str, int] = {"A": 0, "B": 0}
+        evals: list = []
+        last_post = 0.0
+        warnings: list[str] = []
+        try:
+            for event in compare(Variant("A", a), Variant("B", b), steps=steps):
+                if worker.is_cancelled:
+                    return
+                if isinstance(event, VariantStep):
+                    losses[event.name].append(event.loss)
+                    at[event.name] = event.step
+                elif isinstance(event, VariantEval):
+                    evals.append(event)
+                elif isinstance(event, VariantReady):
+                    self.post_message(LabReady(run_id, event.name, event.parameters))
+                elif isinstance(event, VariantDiverged):
+                    warnings.append(f"{event.name} diverged at step {event.step}: {event.reason}")
+                elif isinstance(event, ComparisonDone):
+                    self.post_message(LabProgress(run_id, losses, dict(at), evals))
+                    self.post_message(LabFinished(run_id, event))
+                    continue
+                now = time.monotonic()
+                if now - last_post >= 1 / UI_HZ and any(losses.values()):
+                    self.post_message(LabProgress(run_id, losses, dict(at), evals))
+                    losses, evals, last_post = {"A": [], "B": []}, [], now
+            self.post_message(LabEnded(run_id, warning="; ".join(warnings)))
+        except EngineError as exc:
+            self.post_message(LabEnded(run_id, error=str(exc)))
+        except (RuntimeError, ValueError) as exc:  # torch's own complaints: one line, no trace
+            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            self.post_message(LabEnded(run_id, error=f"the comparison failed: {first}"))
+
+    # -- messages from the worker ------------------------------------------------------------
+    def current(self, message: LabMessage) -> bool:
+        """The message is from the run in progress (not from one stopped earlier)."""
+        return self.state == "running" and message.run_id == self.run_id
+
+    def on_lab_ready(self, message: LabReady) -> None:
+        if self.current(message):
+            legend = f"{message.parameters / 1e3:.0f}k parameters"
+            self.query_one(LabCurves).set_legend(message.variant, legend)
+
+    def on_lab_progress(self, message: LabProgress) -> None:
+        if not self.current(message):
+            return
+        curves = self.query_one(LabCurves)
+        for name, losses in message.losses.items():
+            if losses:
+                curves.extend(name, losses)
+                self.live_loss[name] = losses[-1]
+        self.live_steps.update(message.steps)
+        for ev in message.evals:
+            curves.set_legend(
+                ev.name,
+                f"step {ev.eval.step}: train {ev.eval.train_loss:.2f} val {ev.eval.val_loss:.2f}",
+            )
+        parts = [
+            f"{n} {self.live_steps[n]}/{self.total}"
+            + (f" loss {self.live_loss[n]:.2f}" if self.live_loss[n] is not None else "")
+            for n in ("A", "B")
+        ]
+        seconds = time.monotonic() - self.started_at
+        self.set_status(f"Training… {'  ·  '.join(parts)}  ({seconds:.0f} s)  x stops.")
+
+    def on_lab_finished(self, message: LabFinished) -> None:
+        if not self.current(message):
+            return
+        self.comparisons.append(message.done)
+        select = self.query_one("#lab-history", Select)
+        select.set_options([(self.describe(i, c), i) for i, c in enumerate(self.comparisons)])
+        self.state = "done"
+        select.value = len(self.comparisons) - 1
+        self.show_comparison(len(self.comparisons) - 1)
+        seconds = time.monotonic() - self.started_at
+        self.set_status(
+            f"Done in {seconds:.0f} s: "
+            + "  ·  ".join(f"{r.name} {legend(r)}" for r in message.done.results)
+        )
+
+    def on_lab_ended(self, message: LabEnded) -> None:
+        if message.run_id != self.run_id:
+            return
+        if message.warning:
+            self.notify(message.warning, severity="warning")
+        if message.error:
+            self.notify(message.error, severity="error")
+            if self.state == "running":
+                self.state = "done" if self.comparisons else "idle"
+                self.set_status(f"Could not compare: {message.error}")
+                self.query_one("#lab-verdict", Static).update("")
+
+    # -- showing results ---------------------------------------------------------------------
+    @staticmethod
+    def describe(index: int, done: ComparisonDone) -> str:
+        a, b = done.results
+        return (
+            f"{index + 1}. A {short_name(a.variant.model)} vs B {short_name(b.variant.model)}, "
+            f"{done.steps} steps"
+        )
+
+    def clear_results(self, verdict: str) -> None:
+        self.query_one(LabCurves).reset(self.total)
+        self.query_one("#lab-verdict", Static).update(verdict)
+        for k in ("a", "b"):
+            self.query_one(f"#lab-sample-{k}", Static).update("")
+            self.query_one(f"#lab-map-{k}", Heatmap).update_matrix(None)
+
+    def show_comparison(self, index: int) -> None:
+        done = self.comparisons[index]
+        self.shown = index
+        self.total = done.steps
+        a, b = done.results
+        self.query_one(LabCurves).show(
+            done.steps,
+            {r.name: r.train_loss for r in done.results},
+            {r.name: legend(r) for r in done.results},
+        )
+        sentences = list(done.verdict)
+        self.query_one("#lab-verdict", Static).update(
+            Content.assemble((sentences[0], "bold"), *("\n" + s for s in sentences[1:]))
+            if sentences
+            else ""
+        )
+        for r in (a, b):
+            k = r.name.lower()
+            self.query_one(f"#lab-sample-{k}", Static).update(shown_sample(r.sample))
+            self.query_one(f"#lab-map-{k}", Heatmap).update_matrix(
+                r.attention,
+                vmin=0.0,
+                vmax=1.0,
+                row_labels=r.tokens,
+                col_labels=r.tokens,
+                masked=None if r.visible is None else ~r.visible,
+            )
+
+
+def shown_sample(text: str) -> str:
+    """The sample as it is, but with runs of blank lines cut to one (a model that cannot write
+    often emits a dozen newlines in a row)."""
+    return re.sub(r"\n{3,}", "\n\n", text.strip("\n")) or "—"
+
+
+def legend(result: VariantResult) -> str:
+    """'train 2.41 val 2.46' (or why there is no loss)."""
+    if result.diverged:
+        return "diverged"
+    return f"train {result.final_train:.2f} val {result.final_val:.2f}"
