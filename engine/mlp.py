@@ -12,18 +12,25 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import torch
 
+from engine.errors import ConfigError
 from engine.events import BatchDone, EpochDone
 
 ACTIVATIONS = ("sigmoid", "relu")
 COSTS = ("quadratic", "cross-entropy")
 INITS = ("normal", "scaled")
+
+# a learner's own backprop (the `backprop` exercise): (weights, biases, x, y) -> (nabla_b, nabla_w)
+BackpropFn = Callable[
+    [list[torch.Tensor], list[torch.Tensor], torch.Tensor, torch.Tensor],
+    tuple[list[torch.Tensor], list[torch.Tensor]],
+]
 
 
 def sigmoid(z: torch.Tensor) -> torch.Tensor:
@@ -99,6 +106,7 @@ class Network:
         init: str = "normal",
         seed: int = 0,
         device: str = "cpu",
+        backprop_fn: BackpropFn | None = None,
     ) -> None:
         if len(sizes) < 2 or any(n < 1 for n in sizes):
             raise ValueError(f"sizes must be at least two positive layer sizes, got {sizes}")
@@ -121,6 +129,19 @@ class Network:
         ]
         self.biases = [b.to(device) for b in self.biases]
         self.weights = [w.to(device) for w in self.weights]
+        self.backprop_fn: BackpropFn | None = None
+        self.use_backprop(backprop_fn)
+
+    def use_backprop(self, fn: BackpropFn | None) -> None:
+        """Train with `fn(weights, biases, x, y) -> (nabla_b, nabla_w)` in place of `backprop`
+        (None: back to the engine's). It is a learner's own, from the `backprop` exercise, so
+        it knows the book's chapter 1 network only: sigmoid layers and the quadratic cost."""
+        if fn is not None and (self.activation, self.cost) != ("sigmoid", "quadratic"):
+            raise ConfigError(
+                "your own backprop is for the book's network: sigmoid activation and quadratic "
+                f"cost (this one is {self.activation}, {self.cost})"
+            )
+        self.backprop_fn = fn
 
     # -- the forward pass ------------------------------------------------------------------
     def _act(self, z: torch.Tensor, layer: int) -> torch.Tensor:
@@ -207,9 +228,12 @@ class Network:
         """One step of gradient descent on `batch`: w ← (1 − ηλ/n) w − (η/m) ∇w, b ← b − (η/m) ∇b.
 
         `lmbda` is the L2 regularisation parameter and `n` the size of the training set;
-        `trace` is handed to `backprop`.
+        `trace` is handed to `backprop` (a learner's `backprop_fn`, if set, records nothing).
         """
-        nabla_b, nabla_w = self.backprop(batch.x, batch.y, trace)
+        if self.backprop_fn is None:
+            nabla_b, nabla_w = self.backprop(batch.x, batch.y, trace)
+        else:
+            nabla_b, nabla_w = self.backprop_fn(self.weights, self.biases, batch.x, batch.y)
         m = batch.x.shape[1]
         for w, nw in zip(self.weights, nabla_w):
             if lmbda:

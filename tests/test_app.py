@@ -5,12 +5,13 @@ from __future__ import annotations
 import time
 
 import pytest
-from textual.widgets import DataTable, Input, Log, Tabs
+from textual.widgets import DataTable, Input, Log
 
 from tui.app import LearnGPTApp
 from tui.panes.catalog import PANES
 from tui.widgets.digit_canvas import DigitCanvas
 from tui.widgets.help_screen import HelpScreen
+from tui.widgets.pane_tabs import PaneTabs
 
 
 async def ready(pilot) -> None:
@@ -37,11 +38,13 @@ async def test_panes_switch_by_number_key_and_by_tab():
         await pilot.press("5")
         assert app.current_mode == "lessons"
         assert "Not built yet" in str(app.screen.query_one(".later").render())
-        await pilot.click("#attention")  # the tab
+        tabs = app.screen.query_one(PaneTabs)
+        start = next(start for start, _, name in tabs.spans if name == "attention")
+        await pilot.click(PaneTabs, offset=(start + 2, 0))  # the tab
         assert app.current_mode == "attention"
         await pilot.press("1")
         assert app.current_mode == "digits"
-        assert app.screen.query_one(Tabs).active == "digits"
+        assert app.screen.query_one(PaneTabs).home == "digits"
 
 
 async def test_help_and_command_palette_entries():

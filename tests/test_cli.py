@@ -174,3 +174,39 @@ def test_data_info_lists_the_sample_and_search_path(shared_data, capsys):
 def test_download_unknown_data_set_is_exit_2(capsys):
     code, _, err = run_cli("data", "download", "cifar", capsys=capsys)
     assert code == 2 and "unknown data set 'cifar'" in err
+
+
+FIXTURES = Path(__file__).parent / "exercise_mistakes"
+
+
+def test_train_mlp_with_a_learners_backprop(tmp_path, capsys):
+    out = tmp_path / "mine.pt"
+    code, _, err = run_cli(
+        "train",
+        "mlp",
+        "--backprop",
+        str(FIXTURES / "backprop_mean.py"),
+        "--data",
+        "sample",
+        "--epochs",
+        "1",
+        "--out",
+        str(out),
+        capsys=capsys,
+    )
+    assert code == 1 and len(err.strip().splitlines()) == 1 and not out.exists()
+    code, stdout, err = run_cli(
+        "train",
+        "mlp",
+        "--backprop",
+        str(FIXTURES / "backprop_ok.py"),
+        "--data",
+        "sample",
+        "--epochs",
+        "1",
+        "--out",
+        str(out),
+        capsys=capsys,
+    )
+    assert code == 0, err
+    assert "Backprop: yours" in stdout and "Epoch 0:" in stdout

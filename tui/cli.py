@@ -23,6 +23,11 @@ train_app = typer.Typer(help="Train a model from the terminal.", no_args_is_help
 data_app = typer.Typer(help="See and fetch the data sets.", no_args_is_help=True)
 app.add_typer(train_app, name="train")
 app.add_typer(data_app, name="data")
+exercise_app = typer.Typer(
+    help="Write the pieces yourself; the tool checks them against the engine.",
+    no_args_is_help=True,
+)
+app.add_typer(exercise_app, name="exercise")
 
 DataDir = Annotated[
     Path | None,
@@ -123,6 +128,13 @@ def train_mlp(
     resume: Annotated[
         Path | None, typer.Option(help="Continue the run saved in this checkpoint.")
     ] = None,
+    backprop: Annotated[
+        Path | None,
+        typer.Option(
+            help="Train with your own backprop (`learn-gpt exercise start backprop`); "
+            "it must pass its check first."
+        ),
+    ] = None,
 ) -> None:
     """Train Nielsen's digit network by SGD, printing "Epoch N: correct / total"."""
     from tui.train_mlp_cli import TrainOptions, run
@@ -140,7 +152,7 @@ def train_mlp(
         "data": data,
     }
     given = {key: value for key, value in settings.items() if value is not None}
-    run(TrainOptions(given, data_dir, device, threads, out, resume))
+    run(TrainOptions(given, data_dir, device, threads, out, resume, backprop))
 
 
 @train_app.command("gpt")
@@ -274,6 +286,53 @@ def data_download(
     from tui.data_cli import download
 
     download(name, force, mirror)
+
+
+@train_app.command("sentences")
+def train_sentences(
+    out: Annotated[Path, typer.Option(help="Where to save the model.")] = Path(
+        "runs/pizza-words.pt"
+    ),
+    seed: Annotated[int, typer.Option(help="Seed for the sentences and the weights.")] = 0,
+    steps: Annotated[int | None, typer.Option(help="Steps.", show_default="1000")] = None,
+) -> None:
+    """Train the word-level model that finds what "it" refers to in the pizza sentences."""
+    from tui.train_sentences_cli import train_sentences as run_training
+
+    run_training(out, seed, steps)
+
+
+@exercise_app.command("list")
+def exercise_list() -> None:
+    """List the exercises, in the course's order."""
+    from tui.exercise_cli import list_exercises
+
+    list_exercises()
+
+
+@exercise_app.command("start")
+def exercise_start(
+    name: Annotated[str, typer.Argument(help="The exercise, e.g. backprop (see `exercise list`).")],
+    folder: Annotated[Path, typer.Option(help="Where to write NAME.py.")] = Path("."),
+) -> None:
+    """Copy an exercise's stub to NAME.py, never over an existing file."""
+    from tui.exercise_cli import start_exercise
+
+    start_exercise(name, folder)
+
+
+@exercise_app.command("check")
+def exercise_check(
+    name: Annotated[str, typer.Argument(help="The exercise, e.g. backprop.")],
+    path: Annotated[
+        Path | None, typer.Argument(help="Your file.", show_default="./NAME.py")
+    ] = None,
+    timeout: Annotated[float, typer.Option(help="Seconds before your code is stopped.")] = 20.0,
+) -> None:
+    """Check your function against the reference on many random cases."""
+    from tui.exercise_cli import check_exercise
+
+    check_exercise(name, path, timeout)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -18,6 +18,7 @@ ENV_CACHE_DIR = "LEARN_GPT_CACHE_DIR"
 BUNDLED_DIR = Path(__file__).with_name("bundled")
 PRETRAINED_DIR = Path(__file__).parents[1] / "pretrained"
 PRETRAINED_GPT = PRETRAINED_DIR / "shakespeare-cpu.pt"  # see its README.md
+PRETRAINED_SENTENCES = PRETRAINED_DIR / "pizza-words.pt"  # the pizza sentence model
 
 MNIST_MIRROR = "https://ossci-datasets.s3.amazonaws.com/mnist/"
 TINYSHAKESPEARE_MIRROR = (

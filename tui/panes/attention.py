@@ -39,6 +39,8 @@ STAGE_TITLES = {
 SCORES = ("scaled_dot", "dot", "squared", "negated", "reversed", "cosine")
 MASKS = ("causal", "anti_causal", "none", "window:4")
 SHIPPED = "shipped"
+WORDS = "words"  # the pizza sentence model of lesson 4: it predicts the referent after "=>"
+WORD_SENTENCE = "the pizza came out of the oven and it tasted good . =>"
 LABELLED_UP_TO = 24  # tokens: beyond this the heatmap drops its labels and halves its height
 BAR = 12
 
@@ -204,19 +206,21 @@ class AttentionScreen(PaneScreen):
 
     def _offer_checkpoints(self) -> None:
         runs = sorted(Path("runs").glob("gpt-*.pt")) if Path("runs").is_dir() else []
-        options = [("shipped char GPT", SHIPPED)] + [(p.name, str(p)) for p in runs]
+        options = [("shipped char GPT", SHIPPED), ("pizza sentences (words)", WORDS)]
+        options += [(p.name, str(p)) for p in runs]
         self.query_one("#att-model", Select).set_options(options)
         self.query_one("#att-model", Select).value = SHIPPED
 
     # -- the engine, in workers ----------------------------------------------------------------
     @work(thread=True, exclusive=True, group="attention")
     def load_model(self, which: str) -> None:
-        from engine.data.sources import PRETRAINED_GPT
+        from engine.data.sources import PRETRAINED_GPT, PRETRAINED_SENTENCES
         from engine.errors import EngineError
         from engine.train import load_model
 
+        path = {SHIPPED: PRETRAINED_GPT, WORDS: PRETRAINED_SENTENCES}.get(which, which)
         try:
-            self.model, self.tokenizer = load_model(PRETRAINED_GPT if which == SHIPPED else which)
+            self.model, self.tokenizer = load_model(path)
             self.model_name = which
         except EngineError as exc:
             self.post_message(LookFailed(str(exc)))
@@ -379,6 +383,12 @@ class AttentionScreen(PaneScreen):
     @on(Select.Changed, "#att-model")
     def on_model_changed(self, event: Select.Changed) -> None:
         if self.model is not None and str(event.value) != self.model_name:
+            sentence = self.query_one("#att-sentence", Input)
+            if event.value == WORDS and sentence.value == PIZZA:
+                sentence.value = WORD_SENTENCE
+            elif event.value != WORDS and sentence.value == WORD_SENTENCE:
+                sentence.value = PIZZA
+            self.inspection = None
             self.load_model(str(event.value))
 
     @on(Input.Submitted, "#att-sentence")

@@ -5,12 +5,13 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Markdown
 
+from tui.widgets.modal import OnceModal
 
-class HelpScreen(ModalScreen[None]):
-    BINDINGS = [Binding("escape,q,question_mark", "dismiss", "Close")]
+
+class HelpScreen(OnceModal[None]):
+    BINDINGS = [Binding("escape,q,question_mark", "close", "Close")]
 
     def __init__(self, text: str) -> None:
         super().__init__()

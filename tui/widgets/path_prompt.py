@@ -5,11 +5,12 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Input, Label
 
+from tui.widgets.modal import OnceModal
 
-class PathPrompt(ModalScreen[str | None]):
+
+class PathPrompt(OnceModal[str | None]):
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
     def __init__(self, question: str, default: str) -> None:
@@ -23,7 +24,7 @@ class PathPrompt(ModalScreen[str | None]):
             yield Label("enter to confirm, escape to cancel", classes="hint")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        self.dismiss(event.value.strip() or None)
+        self.close(event.value.strip() or None)
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        self.close(None)

@@ -1,0 +1,291 @@
+"""Exercises with automatic checking: "if you can write it from scratch, you understand it".
+
+The learner copies a stub (`lessons/exercises/NAME.py`: a signature, a docstring, and
+`raise NotImplementedError`), writes the function, and `check(name, path)` compares it with the
+reference on many fixed-seed cases: several shapes, batch 1, T = 1, odd sizes. The learner's
+file runs in a child process with a time limit, so a syntax error, an exception or a loop that
+never ends becomes a report, never a crash. A wrong answer is reported at its first mismatch:
+which output, which shape or element, by how much, and a hint when the output matches one of
+the mistakes the check knows (a transposed weight, a missing σ', a mask on the wrong side, ...).
+
+    report = check("backprop", Path("backprop.py"))
+    report.passed, report.lines, report.hints
+
+The checks themselves live in `engine.exercise_checks`, one module per exercise.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import lessons
+from engine.errors import ConfigError, EngineError
+
+# __path__, not __file__: an editable install may see `lessons` as a namespace package
+STUBS_DIR = Path(next(iter(lessons.__path__))).resolve() / "exercises"
+
+
+@dataclass(frozen=True)
+class Exercise:
+    name: str  # the file's and the function's name
+    title: str
+    brief: str  # one paragraph: what to write, and what it is checked against
+
+    @property
+    def stub(self) -> Path:
+        return STUBS_DIR / f"{self.name}.py"
+
+
+EXERCISES: dict[str, Exercise] = {
+    e.name: e
+    for e in (
+        Exercise(
+            "feedforward",
+            "The forward pass of Nielsen's network",
+            "Given the weights and biases of a sigmoid network and a mini-batch whose columns "
+            "are the examples, compute the output layer's activations: a ← σ(w a + b), layer "
+            "by layer. Checked against engine.mlp.Network.feedforward on eight networks, "
+            "from one weight layer to four, with batches of 1 to 10 columns.",
+        ),
+        Exercise(
+            "backprop",
+            "Backpropagation by hand",
+            "Write the four equations of backpropagation (BP1 to BP4) for the book's chapter 1 "
+            "network: sigmoid in every layer, quadratic cost, examples as columns. Return the "
+            "gradients of the cost summed over the mini-batch. Checked against autograd, in "
+            "float64, on eight networks including the book's 784-30-10 and a batch of one. "
+            "Once it passes, `learn-gpt train mlp --backprop backprop.py` trains with it.",
+        ),
+        Exercise(
+            "update_mini_batch",
+            "One step of gradient descent",
+            "Given a backprop function, take one step of stochastic gradient descent on a "
+            "mini-batch, with the L2 weight decay of chapter 3: w ← (1 − ηλ/n)w − (η/m)∇w, "
+            "b ← b − (η/m)∇b. Checked against engine.mlp.Network.update_mini_batch, with and "
+            "without weight decay.",
+        ),
+        Exercise(
+            "positional_encoding",
+            "The sinusoidal position table",
+            'Build the (T, d) table of "Attention Is All You Need": column 2i is '
+            "sin(pos / 10000^(2i/d)), column 2i + 1 the cosine at the same frequency. Checked "
+            "against engine.positional.sinusoidal_table, odd d and T = 1 included.",
+        ),
+        Exercise(
+            "attention",
+            "Scaled dot-product attention",
+            "Compute the attention scores q·kᵀ/√d, hide the future with a causal mask, take "
+            "the softmax over the keys and average the values; return the output and the "
+            "weights. Checked against engine.attention.attention on 2-D, batched and 4-D "
+            "tensors, with and without the mask.",
+        ),
+        Exercise(
+            "multi_head_attention",
+            "Multi-head causal self-attention",
+            "From x and two weight matrices, compute queries, keys and values, split them into "
+            "n_head heads, run causal attention in each, join the heads and project: the whole "
+            "of nanoGPT's CausalSelfAttention by hand. Checked against the engine's "
+            "CausalSelfAttention holding the same weights.",
+        ),
+        Exercise(
+            "sample",
+            "Temperature, top-k, and one draw",
+            "Turn the last position's logits into the probabilities the next token is drawn "
+            "from (divide by the temperature, keep the top k, softmax), then draw a token with "
+            "the generator you are given. The probabilities are checked against "
+            "engine.sample.next_token_probs; the draws against the probabilities.",
+        ),
+    )
+}
+
+
+def get_exercise(name: str) -> Exercise:
+    """The exercise called `name`, or a ConfigError naming the choices."""
+    if name not in EXERCISES:
+        raise ConfigError(f"unknown exercise {name!r}: choose {', '.join(EXERCISES)}")
+    return EXERCISES[name]
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    """What checking a learner's file found.
+
+    `status` is one of: passed, mismatch (a wrong output), error (their function raised),
+    not_written (still the stub), syntax, import_error, no_function, timeout, crash.
+    `lines` say what happened (for a mismatch: the case, then the first difference);
+    `hints` name the known mistakes the output matches; `output` is what their code printed.
+    """
+
+    name: str
+    path: Path
+    status: str
+    cases_run: int
+    cases_total: int
+    lines: list[str]
+    hints: list[str] = field(default_factory=list)
+    output: str = ""
+    seconds: float = 0.0
+
+    @property
+    def passed(self) -> bool:
+        return self.status == "passed"
+
+    def summary(self) -> str:
+        """One line: the first line of the report (for a one-line refusal)."""
+        first = self.lines[0].rstrip(".") if self.lines else self.status
+        if self.status in ("mismatch", "error", "timeout") and len(self.lines) > 1:
+            return f"{first}: {self.lines[1].rstrip('.')}"
+        return first
+
+
+# the child: drop the current folder from sys.path, so a learner's file called e.g. `torch.py`
+# or `random.py` beside theirs cannot stand in for a real module
+_CHILD = (
+    "import sys; sys.path[:] = [p for p in sys.path if p not in ('', '.')]; "
+    "from engine.exercise_checks.runner import main; main()"
+)
+OUTPUT_LINES = 40  # of the learner's printing kept in a report
+
+
+def _tail(text: str, lines: int = OUTPUT_LINES) -> str:
+    kept = text.strip("\n").splitlines()
+    if len(kept) > lines:
+        kept = [f"... ({len(kept) - lines} lines before)"] + kept[-lines:]
+    return "\n".join(kept)
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    """Kill the child and anything it started (it leads its own process group)."""
+    if proc.poll() is not None:
+        return
+    try:
+        if hasattr(os, "killpg"):
+            os.killpg(proc.pid, signal.SIGKILL)
+        else:
+            proc.kill()
+    except ProcessLookupError:
+        pass
+
+
+def check(name: str, path: str | Path, timeout: float = 20.0) -> CheckReport:
+    """Run the learner's `path` against exercise `name` in a child process, at most `timeout`
+    seconds. A missing file is an EngineError; everything the file does is a report."""
+    exercise = get_exercise(name)
+    if not timeout > 0:
+        raise ConfigError(f"--timeout must be positive, got {timeout:g}")
+    path = Path(path)
+    if not path.is_file():
+        hint = f"`learn-gpt exercise start {name}` writes the stub" if not path.exists() else ""
+        what = "is a folder, not a file" if path.is_dir() else "does not exist"
+        raise EngineError(f"{path} {what}" + (f": {hint}" if hint else ""))
+    env = {
+        **os.environ,
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "PYTHONIOENCODING": "utf-8",
+        "OMP_NUM_THREADS": "1",
+    }
+    began = time.perf_counter()
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _CHILD, exercise.name, str(path.resolve())],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        encoding="utf-8",
+        errors="replace",
+        env=env,
+        start_new_session=True,
+    )
+    timed_out = False
+    try:
+        try:
+            out, err = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            timed_out = True
+            _stop(proc)
+            out, err = proc.communicate()
+    finally:
+        _stop(proc)
+    seconds = time.perf_counter() - began
+    return _read_report(exercise.name, path, out, err, proc.returncode, timed_out, timeout, seconds)
+
+
+def _read_report(
+    name: str,
+    path: Path,
+    out: str,
+    err: str,
+    code: int | None,
+    timed_out: bool,
+    timeout: float,
+    seconds: float,
+) -> CheckReport:
+    report: dict[str, Any] | None = None
+    last_case: dict[str, Any] | None = None
+    for line in out.splitlines():
+        try:
+            message = json.loads(line)
+        except ValueError:
+            continue
+        if "report" in message:
+            report = message["report"]
+        elif "case" in message:
+            last_case = message
+    output = _tail(err)
+    if report is not None:
+        return CheckReport(
+            name,
+            path,
+            report["status"],
+            report["cases_run"],
+            report["cases_total"],
+            report["lines"],
+            report["hints"],
+            output,
+            seconds,
+        )
+    run = last_case["case"] if last_case else 0
+    total = last_case.get("of", 0) if last_case else 0
+    if timed_out:
+        if last_case is None:
+            lines = [
+                f"stopped after {timeout:g} s, before any case ran: does {path.name} run "
+                "a loop that never ends when it is imported?"
+            ]
+        else:
+            lines = [
+                f"stopped after {timeout:g} s during case {run} of {total}: {last_case['label']}",
+                "is there a loop that never ends (a `while` whose condition stays true)?",
+            ]
+        return CheckReport(name, path, "timeout", run, total, lines, [], output, seconds)
+    lines = [f"the check stopped without a result (exit code {code})"]
+    if last_case is not None:
+        lines.append(f"it was running case {run} of {total}: {last_case['label']}")
+    return CheckReport(name, path, "crash", run, total, lines, [], output, seconds)
+
+
+def load_learner_function(path: str | Path, name: str) -> Callable[..., Any]:
+    """Import the learner's file in this process and return its function `name` (for use
+    after `check` has passed it). Problems are one-line EngineErrors."""
+    from engine.exercise_checks.runner import load_module
+
+    path = Path(path)
+    if not path.is_file():
+        raise EngineError(f"{path} does not exist")
+    try:
+        module = load_module(path.resolve(), f"learner_{name}_{abs(hash(str(path.resolve())))}")
+    except Exception as exc:
+        raise EngineError(f"importing {path} raised {type(exc).__name__}: {exc}") from None
+    fn = getattr(module, name, None)
+    if not callable(fn):
+        raise EngineError(f"{path} has no function `{name}`")
+    return fn

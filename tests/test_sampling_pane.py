@@ -1,0 +1,239 @@
+"""The Sampling pane, driven as a learner would: train and watch samples, change the sampling
+settings mid-run, generate character by character, save and load; and two snapshots."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from textual.widgets import Input
+
+import tui.panes.sampling as sampling
+from tui.app import LearnGPTApp
+from tui.widgets.sampling_log import SampleLog
+from tui.widgets.token_bars import TokenBars
+
+PRETRAINED = Path(__file__).resolve().parents[1] / "engine" / "pretrained" / "shakespeare-cpu.pt"
+
+
+async def ready(pilot) -> None:
+    while not pilot.app.engine_ready or pilot.app.screen.state == "loading":
+        await pilot.pause(0.05)
+
+
+async def until(pilot, condition, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        await pilot.pause(0.05)
+
+
+async def fields(pilot, **values: str) -> None:
+    """Type into the settings (max_steps="30" fills #samp-max-steps)."""
+    for key, value in values.items():
+        pilot.app.screen.query_one(f"#samp-{key.replace('_', '-')}", Input).value = value
+    await pilot.pause()  # the pane hears of it
+
+
+def log_lines(screen) -> list[str]:
+    return [strip.text for strip in screen.query_one(SampleLog).lines]
+
+
+def notified(app, text: str) -> bool:
+    return any(text in str(n.message) for n in app._notifications)
+
+
+@pytest.fixture
+def quick_generation(monkeypatch):
+    """Show generated characters ten times faster than a learner would want (still batched at
+    GEN_HZ posts a second), and record every batch the pane receives."""
+    monkeypatch.setattr(sampling, "GEN_RATE", 600.0)
+    posts: list[sampling.GenChars] = []
+    shown = sampling.SamplingScreen.on_gen_chars
+
+    def record(self, message: sampling.GenChars) -> None:
+        posts.append(message)
+        shown(self, message)
+
+    monkeypatch.setattr(sampling.SamplingScreen, "on_gen_chars", record)
+    return posts
+
+
+async def test_training_shows_samples_and_loss_and_pauses_resumes_stops():
+    app = LearnGPTApp(pane="sampling")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        screen = app.screen
+        await fields(pilot, every="20")
+        await pilot.press("s")
+        await until(pilot, lambda: any(s.step >= 20 for s in screen.samples))
+        headings = [line.strip() for line in log_lines(screen) if line.startswith(" step ")]
+        assert headings[0].startswith("step 0 · untrained · temperature 0.8")
+        assert headings[1].startswith("step 20 · loss ")
+        assert screen.samples[0].text.startswith("ROMEO:")
+        assert len(screen.samples[0].text) == len("ROMEO:") + sampling.SAMPLE_TOKENS
+        await until(pilot, lambda: "loss" in str(screen.query_one("#samp-loss-label").render()))
+        assert " / 2500  loss " in str(screen.query_one("#samp-loss-label").render())
+
+        for size in ((80, 24), (60, 20), (120, 40)):  # samples wrap again to the new width
+            await pilot.resize_terminal(*size)
+            await pilot.pause(0.1)
+            log = screen.query_one(SampleLog)
+            assert max(len(line.rstrip()) for line in log_lines(screen)) <= log.size.width
+        assert any(line.startswith(" step 20 · loss") for line in log_lines(screen))
+
+        await pilot.press("p")
+        assert screen.state == "paused"
+        await until(pilot, lambda: not screen.training, timeout=2)
+        step = screen.run.step
+        await pilot.pause(0.3)
+        assert screen.run.step == step  # really paused
+        await pilot.press("p")
+        assert screen.state == "running"
+        await until(pilot, lambda: screen.run.step > step)
+        await pilot.press("x")
+        assert screen.state == "done"
+        await until(pilot, lambda: not screen.training, timeout=2)
+        await pilot.pause()
+        notes = [text for heading, text in screen.query_one(SampleLog).entries if not heading]
+        assert notes[-1] == f"Stopped at step {screen.run.step}."
+
+
+async def test_a_new_temperature_is_used_by_the_next_sample():
+    app = LearnGPTApp(pane="sampling")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        screen = app.screen
+        await fields(pilot, max_steps="60", every="30")
+        await pilot.press("s")
+        await until(pilot, lambda: bool(screen.samples))
+        await fields(pilot, temperature="0", top_k="5")  # while it trains
+        await until(pilot, lambda: screen.state == "done")
+        first, last = screen.samples[0], screen.samples[-1]
+        assert (first.step, first.live["temperature"]) == (0, 0.8)
+        assert last.step == 60 and last.live == {
+            "every": 30,
+            "temperature": 0.0,
+            "top_k": 5,
+            "prompt": "ROMEO:",
+        }
+        assert last.text == screen.run.sample(200, "ROMEO:", temperature=0)  # greedy
+        assert any(
+            "step 60 · loss" in line and "temperature 0, top-k 5" in line
+            for line in log_lines(screen)
+        )
+
+
+async def test_generate_now_streams_characters_with_their_candidates(quick_generation):
+    app = LearnGPTApp(pane="sampling")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        screen = app.screen
+        await pilot.press("g")
+        await until(pilot, lambda: screen.gen_text and not screen.generating)
+        assert notified(app, "Nothing trained yet")
+        assert len(screen.gen_text) == sampling.GEN_TOKENS
+        assert 5 < len(quick_generation) < sampling.GEN_TOKENS  # streamed, in batches
+        assert "".join(m.text for m in quick_generation) == screen.gen_text
+        for message in quick_generation:
+            probs = [p for _, p in message.top]
+            assert len(probs) == 5 and probs == sorted(probs, reverse=True)
+            assert all(0 <= p <= 1 for p in probs)
+        assert "untrained" in str(screen.query_one("#samp-gen-title").render())
+        bars = str(screen.query_one(TokenBars).render())
+        assert bars.count("\n") == 4
+        last = quick_generation[-1]
+        assert ("▸" in bars) == (last.chosen in [piece for piece, _ in last.top])
+        chose = str(screen.query_one("#samp-bars-title").render())
+        assert chose == f"chose {last.chosen!r} (p {last.probability:.3f}) of:"
+        assert str(screen.query_one("#samp-gen-text").render()).startswith("ROMEO:")
+
+
+async def test_bad_settings_are_a_message_not_a_crash():
+    app = LearnGPTApp(pane="sampling")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        screen = app.screen
+        await fields(pilot, temperature="-1")
+        temperature = screen.query_one("#samp-temperature", Input)
+        assert temperature.has_class("samp-bad")
+        assert screen.live["temperature"] == 0.8  # the last good value stays in force
+        temperature.focus()
+        await pilot.press("enter")
+        assert notified(app, "temperature must be zero (greedy) or positive, got -1.0")
+        await pilot.click("#samp-start")
+        assert screen.state == "idle"
+        await fields(pilot, temperature="0.8", top_k="lots")
+        await pilot.click("#samp-generate")
+        assert notified(app, "top-k must be a whole number or empty: 'lots'")
+        assert screen.state == "idle" and not screen.generating
+        titles = [c.title for c in app.get_system_commands(screen)]
+        assert {"Generate now", "Save the GPT", "Load a GPT"} <= set(titles)
+
+
+async def test_save_and_load_round_trip(tmp_path, monkeypatch, quick_generation):
+    monkeypatch.chdir(tmp_path)
+    app = LearnGPTApp(pane="sampling")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        screen = app.screen
+        await fields(pilot, max_steps="30")
+        await pilot.press("s")
+        await until(pilot, lambda: screen.state == "done")
+        trained = screen.run
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: screen.saved_path is not None)
+        assert screen.saved_path.parent == Path("runs") and (tmp_path / screen.saved_path).is_file()
+        assert notified(app, f"Saved to {screen.saved_path}")
+
+        await pilot.press("ctrl+o")
+        path_input = app.screen.query_one("#path-input", Input)
+        assert path_input.value == str(screen.saved_path)
+        await pilot.press("enter")
+        await until(pilot, lambda: screen.run is not trained and screen.run is not None)
+        assert screen.run.step == 30 and screen.state == "done"
+        assert screen.run.history[-1] == trained.history[-1]
+        await pilot.press("g")  # from the loaded weights
+        await until(pilot, lambda: len(screen.gen_text) == sampling.GEN_TOKENS)
+        assert "(step 30, T 0.8)" in str(screen.query_one("#samp-gen-title").render())
+
+        junk = tmp_path / "junk.pt"
+        junk.write_bytes(b"not a checkpoint")
+        await pilot.press("ctrl+o")
+        app.screen.query_one("#path-input", Input).value = str(junk)
+        await pilot.press("enter")
+        await until(pilot, lambda: notified(app, "is not a readable learn-gpt checkpoint"))
+        assert screen.state == "done" and screen.run.step == 30
+
+        await pilot.press("ctrl+o")  # a model-only checkpoint: not resumable, but it can write
+        app.screen.query_one("#path-input", Input).value = str(PRETRAINED)
+        await pilot.press("enter")
+        await until(pilot, lambda: screen.model_only is not None)
+        assert notified(app, "not resumed")
+        assert screen.run is None and screen.state == "idle"
+        await pilot.press("g")
+        await until(pilot, lambda: len(screen.gen_text) == sampling.GEN_TOKENS)
+        assert "shakespeare-cpu.pt" in str(screen.query_one("#samp-gen-title").render())
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=lambda s: f"{s[0]}x{s[1]}")
+def test_snapshot_ready(snap_compare, size):
+    assert snap_compare(LearnGPTApp(pane="sampling"), terminal_size=size, run_before=ready)
+
+
+async def test_a_missing_corpus_is_a_message_and_quitting_mid_training_is_prompt():
+    app = LearnGPTApp(pane="sampling")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        screen = app.screen
+        screen.query_one("#samp-corpus").value = "tinyshakespeare"  # not downloaded here
+        await pilot.press("s")
+        await until(pilot, lambda: screen.state == "idle")
+        assert notified(app, "tiny Shakespeare not found")
+        screen.query_one("#samp-corpus").value = "sample"
+        await pilot.press("s")
+        await until(pilot, lambda: screen.run is not None and screen.run.step > 5)
+        began = time.monotonic()
+        await pilot.press("q")
+    assert time.monotonic() - began < 2.0

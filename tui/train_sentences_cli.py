@@ -1,0 +1,105 @@
+"""`learn-gpt train sentences`: a tiny word-level GPT learns what "it" refers to.
+
+Trains on generated sentences like "the pizza came out of the oven and it tasted good . =>
+pizza" (see `engine.sentences`), shows a Rich progress bar with the loss and the held-out
+accuracy, then prints where the position that names the referent looks in two sentences that
+differ only in their predicate, and saves the model for the Attention pane.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from tui.ctrl_c import StopOnCtrlC
+
+EXAMPLES = (
+    "The pizza came out of the oven and it tasted good.",
+    "The pizza came out of the oven and it needed cleaning.",
+)
+
+
+def _print_attention(console: Console, model, tokenizer) -> None:  # noqa: ANN001
+    from engine.sentences import referent_attention
+
+    console.print('Attention from "=>" (the position that names the referent):')
+    for sentence in EXAMPLES:
+        look = referent_attention(model, tokenizer, sentence)
+        food, container = look["food"], look["container"]
+        mean, best = look["last_layer"], look["best_head"]
+        heads = len(look["layers"][-1]["heads"])
+        console.print(
+            f"  {sentence}\n"
+            f"    prediction {look['prediction']} ({look['probability']:.1%}); "
+            f"mean of the last layer's {heads} heads: {food} {mean['food']:.3f}, "
+            f"{container} {mean['container']:.3f}; head {best['head']} of layer "
+            f"{best['layer']}: {food} {best['food']:.3f}, {container} {best['container']:.3f}"
+        )
+
+
+def train_sentences(out: Path, seed: int, steps: int | None) -> None:
+    """Train the referent model with `seed` (for `steps`, default the module's 1000), report,
+    and save it to `out`."""
+    from engine.device import use_threads
+    from engine.events import Diverged, StepDone
+    from engine.sentences import (
+        MODEL,
+        TRAIN,
+        ReferentEval,
+        ReferentTrained,
+        family_source,
+        save_referent_model,
+        train_referent_model,
+    )
+
+    console = Console(highlight=False)
+    threads = use_threads(1)  # a model this small is dispatch-bound: more threads only wait
+    total = steps if steps is not None else TRAIN["max_iters"]
+    console.print(
+        f"GPT: {MODEL['n_layer']} layer(s), {MODEL['n_head']} heads, {MODEL['n_embd']} wide, "
+        f"context {MODEL['block_size']}; causal mask, learned positions"
+    )
+    console.print(f"Text: {family_source()}")
+    console.print(
+        f"Training: {total} steps of {TRAIN['batch_size']} sentences, loss only at the word "
+        f'after "=>"; seed {seed}, {threads} thread(s)'
+    )
+    columns = (
+        TextColumn("step"),
+        MofNCompleteColumn(),
+        BarColumn(),
+        TextColumn("loss {task.fields[loss]}  held-out accuracy {task.fields[accuracy]}"),
+        TimeElapsedColumn(),
+    )
+    trained = None
+    with StopOnCtrlC() as stop, Progress(*columns, console=console, transient=True) as progress:
+        task = progress.add_task("", total=total, loss="…", accuracy="…")
+        for event in train_referent_model(seed, steps):
+            if isinstance(event, StepDone):
+                progress.update(task, completed=event.step, loss=f"{event.loss:.3f}")
+                if stop.asked:
+                    break
+            elif isinstance(event, ReferentEval):
+                progress.update(task, accuracy=f"{event.heldout_accuracy:.1%}")
+                console.print(
+                    f"step {event.step}: train loss {event.train_loss:.4f}, held-out loss "
+                    f"{event.heldout_loss:.4f}, held-out accuracy {event.heldout_accuracy:.1%}"
+                )
+            elif isinstance(event, Diverged):
+                console.print(f"[red]Stopped at step {event.step}: {event.reason}.[/red]")
+                raise typer.Exit(1)
+            elif isinstance(event, ReferentTrained):
+                trained = event
+    if trained is None:
+        console.print("Stopped before the end; nothing saved (a full run takes under a minute).")
+        raise typer.Exit(130)
+    console.print(
+        f"Done in {trained.seconds:.1f} s: held-out accuracy {trained.heldout_accuracy:.1%} "
+        "(food/container pairs never seen together in training)"
+    )
+    _print_attention(console, trained.model, trained.tokenizer)
+    path = save_referent_model(out, trained).path
+    console.print(f'Saved {path}; open it in the Attention pane and look at the ">" row')

@@ -1,0 +1,119 @@
+"""The Sampling pane's settings: what to train, and how to sample (which applies live).
+
+Nothing here imports torch: the preset and corpus choices are offered as the engine names them
+once it has loaded (`offer`), and the numbers are only parsed here; the engine checks them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.app import ComposeResult
+from textual.containers import Grid
+from textual.widgets import Input, Label, Select
+
+from tui.widgets.mlp_settings import SettingsError
+
+PRESETS = ("tiny", "cpu")  # until the engine says otherwise
+CORPORA = ("sample", "shakespeare", "tinyshakespeare")
+CORPUS_TITLES = {
+    "sample": "bundled sample",
+    "shakespeare": "Shakespeare",
+    "tinyshakespeare": "tiny Shakespeare",
+}
+FIELDS = {  # input id suffix: (label, default, placeholder)
+    "max-steps": ("max steps", "", "preset's"),
+    "every": ("sample every", "100", "steps"),
+    "temperature": ("temperature", "0.8", "0 = greedy"),
+    "top-k": ("top-k", "", "none"),
+    "prompt": ("prompt", "ROMEO:", "empty = a newline"),
+}
+LIVE = ("every", "temperature", "top-k", "prompt")  # read again at every sample
+
+
+def _corpus_options(corpora: tuple[str, ...]) -> list[tuple[str, str]]:
+    return [(CORPUS_TITLES.get(name, name), name) for name in corpora]
+
+
+class SamplingSettings(Grid):
+    def compose(self) -> ComposeResult:
+        yield Label("preset")
+        yield Select(
+            [(p, p) for p in PRESETS],
+            value="tiny",
+            allow_blank=False,
+            id="samp-preset",
+            compact=True,
+        )
+        yield Label("corpus")
+        yield Select(
+            _corpus_options(CORPORA),
+            value="sample",
+            allow_blank=False,
+            id="samp-corpus",
+            compact=True,
+        )
+        for key, (title, default, placeholder) in FIELDS.items():
+            yield Label(title)
+            yield Input(
+                default,
+                placeholder=placeholder,
+                id=f"samp-{key}",
+                compact=True,
+                select_on_focus=True,
+            )
+
+    def offer(self, presets: tuple[str, ...], corpora: tuple[str, ...]) -> None:
+        """The engine's own choices, once it has loaded."""
+        preset = self.query_one("#samp-preset", Select)
+        if set(presets) != set(PRESETS):
+            current = preset.value
+            preset.set_options([(p, p) for p in presets])
+            preset.value = current if current in presets else presets[0]
+        if set(corpora) != set(CORPORA):
+            self.query_one("#samp-corpus", Select).set_options(_corpus_options(tuple(corpora)))
+
+    def text(self, key: str) -> str:
+        return self.query_one(f"#samp-{key}", Input).value
+
+    def set_text(self, key: str, value: str) -> None:
+        self.query_one(f"#samp-{key}", Input).value = value
+
+    def live(self) -> dict[str, Any]:
+        """The settings that apply while training: sample interval, temperature, top-k, prompt."""
+        return {
+            "every": _whole(self.text("every"), "sample every", minimum=1),
+            "temperature": _number(self.text("temperature"), "temperature"),
+            "top_k": _whole(self.text("top-k"), "top-k", blank=True),
+            "prompt": self.text("prompt"),
+        }
+
+    def values(self) -> dict[str, Any]:
+        """Everything needed to start a run; SettingsError names the first field that is wrong."""
+        return {
+            "preset": self.query_one("#samp-preset", Select).value,
+            "corpus": self.query_one("#samp-corpus", Select).value,
+            "max_steps": _whole(self.text("max-steps"), "max steps", minimum=1, blank=True),
+            **self.live(),
+        }
+
+
+def _number(text: str, name: str) -> float:
+    try:
+        return float(text.strip())
+    except ValueError:
+        raise SettingsError(f"{name} must be a number: {text.strip()!r}") from None
+
+
+def _whole(text: str, name: str, minimum: int | None = None, blank: bool = False) -> int | None:
+    text = text.strip()
+    if not text and blank:
+        return None
+    try:
+        value = int(text)
+    except ValueError:
+        empty = " or empty" if blank else ""
+        raise SettingsError(f"{name} must be a whole number{empty}: {text!r}") from None
+    if minimum is not None and value < minimum:
+        raise SettingsError(f"{name} must be at least {minimum}, got {value}")
+    return value
