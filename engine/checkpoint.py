@@ -35,6 +35,7 @@ def save(path: str | Path, kind: str, payload: dict[str, Any]) -> Path:
             torch.save({"format": FORMAT, "version": VERSION, "kind": kind, **payload}, fh)
             fh.flush()
             os.fsync(fh.fileno())
+        os.chmod(tmp, 0o644)  # mkstemp makes it private; a checkpoint is an ordinary file
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

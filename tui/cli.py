@@ -302,6 +302,20 @@ def train_sentences(
     run_training(out, seed, steps)
 
 
+@train_app.command("translate")
+def train_translate(
+    out: Annotated[Path, typer.Option(help="Where to save the model.")] = Path(
+        "runs/numbers-seq2seq.pt"
+    ),
+    seed: Annotated[int, typer.Option(help="Seed for the batches and the weights.")] = 0,
+    steps: Annotated[int | None, typer.Option(help="Steps.", show_default="1500")] = None,
+) -> None:
+    """Train the encoder-decoder that translates number words to digits."""
+    from tui.train_seq2seq_cli import train_translate as run_training
+
+    run_training(out, seed, steps)
+
+
 @exercise_app.command("list")
 def exercise_list() -> None:
     """List the exercises, in the course's order."""

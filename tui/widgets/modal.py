@@ -17,3 +17,6 @@ class OnceModal(ModalScreen[Result], Generic[Result]):
         if not self._closing and self.is_current:
             self._closing = True
             self.dismiss(result)
+
+    def action_close(self) -> None:
+        self.close()

@@ -1,0 +1,129 @@
+"""`learn-gpt train translate`: a small encoder-decoder transformer learns to write numbers.
+
+Trains on generated pairs like "three hundred forty two" -> "342" (see `engine.seq2seq`),
+shows a Rich progress bar with the loss and the held-out exact-match accuracy, then translates
+a few numbers it never saw and prints, for each digit written, the source word the last
+decoder layer's cross-attention looks at most (averaged over its heads), and the whole
+cross-attention of the lesson's example as a table. Saves the model.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from tui.ctrl_c import StopOnCtrlC
+
+# all four are held out: the model never saw them while training
+EXAMPLES = (
+    "three hundred forty two",
+    "two thousand nineteen",
+    "one thousand three hundred seven",
+    "seven thousand two hundred fifty two",
+)
+
+
+def _print_alignments(console: Console, model) -> None:  # noqa: ANN001
+    from engine.seq2seq import alignment, translate
+
+    console.print(
+        "Translations of held-out numbers; under each digit, the source word the last layer's "
+        "cross-attention (mean of its heads) weighs most:"
+    )
+    for text in EXAMPLES:
+        pieces = "  ".join(
+            f"{a.token} ← {a.source_word} ({a.weight:.2f})" for a in alignment(model, text)
+        )
+        console.print(f"  {text} → [bold]{translate(model, text)}[/bold]\n    {pieces}")
+
+
+def _print_heatmap(console: Console, model, text: str) -> None:  # noqa: ANN001
+    from engine.seq2seq import cross_attention
+
+    words, targets, weights = cross_attention(model, text)
+    mean = weights[-1].mean(axis=0)  # (T_out, T_in): the last layer, averaged over heads
+    table = Table(title=f'Cross-attention, last layer, mean of heads: "{text}"', title_style="")
+    table.add_column("writes")
+    for word in words:
+        table.add_column(word, justify="right")
+    for row, token in enumerate(targets):
+        best = int(mean[row].argmax())
+        cells = [
+            f"[bold]{w:.2f}[/bold]" if col == best else f"[dim]{w:.2f}[/dim]"
+            for col, w in enumerate(mean[row])
+        ]
+        table.add_row(token, *cells)
+    console.print(table)
+
+
+def train_translate(out: Path, seed: int, steps: int | None) -> None:
+    """Train the number translator with `seed` (for `steps`, default the module's 1500),
+    report, and save it to `out`."""
+    from engine.device import use_threads
+    from engine.events import Diverged, StepDone
+    from engine.seq2seq import (
+        MODEL,
+        TRAIN,
+        TranslateEval,
+        TranslatorTrained,
+        new_model,
+        save_translator,
+        task_source,
+        train_translator,
+    )
+
+    console = Console(highlight=False)
+    threads = use_threads(1)  # a model this small is dispatch-bound: more threads only wait
+    total = steps if steps is not None else TRAIN["max_iters"]
+    console.print(
+        f"Encoder-decoder: {MODEL['n_encoder_layer']} encoder layers (self-attention, no mask), "
+        f"{MODEL['n_decoder_layer']} decoder layers (causal self-attention, then "
+        f"cross-attention to the encoder), {MODEL['n_head']} heads, {MODEL['n_embd']} wide; "
+        f"{new_model().num_params():,} parameters"
+    )
+    console.print(f"Task: {task_source()}; words in, digits out")
+    console.print(
+        f"Training: {total} steps of {TRAIN['batch_size']} numbers; seed {seed}, "
+        f"{threads} thread(s)"
+    )
+    columns = (
+        TextColumn("step"),
+        MofNCompleteColumn(),
+        BarColumn(),
+        TextColumn("loss {task.fields[loss]}  held-out exact match {task.fields[accuracy]}"),
+        TimeElapsedColumn(),
+    )
+    trained = None
+    with StopOnCtrlC() as stop, Progress(*columns, console=console, transient=True) as progress:
+        task = progress.add_task("", total=total, loss="…", accuracy="…")
+        for event in train_translator(seed, steps):
+            if isinstance(event, StepDone):
+                progress.update(task, completed=event.step, loss=f"{event.loss:.3f}")
+                if stop.asked:
+                    break
+            elif isinstance(event, TranslateEval):
+                progress.update(task, accuracy=f"{event.heldout_accuracy:.1%}")
+                console.print(
+                    f"step {event.step}: train loss {event.train_loss:.4f}, held-out loss "
+                    f"{event.heldout_loss:.4f}, held-out exact match {event.heldout_accuracy:.1%}"
+                )
+            elif isinstance(event, Diverged):
+                console.print(f"[red]Stopped at step {event.step}: {event.reason}.[/red]")
+                raise typer.Exit(1)
+            elif isinstance(event, TranslatorTrained):
+                trained = event
+    if trained is None:
+        console.print("Stopped before the end; nothing saved (a full run takes under a minute).")
+        raise typer.Exit(130)
+    console.print(
+        f"Done in {trained.seconds:.1f} s: held-out exact-match accuracy "
+        f"{trained.heldout_accuracy:.1%} (numbers never seen in training)"
+    )
+    _print_alignments(console, trained.model)
+    _print_heatmap(console, trained.model, EXAMPLES[0])
+    path = save_translator(out, trained).path
+    console.print(f"Saved {path}")
