@@ -11,7 +11,7 @@ from tui.widgets.modal import OnceModal
 
 
 class HelpScreen(OnceModal[None]):
-    BINDINGS = [Binding("escape,q,question_mark", "close", "Close")]
+    BINDINGS = [Binding("escape,q,question_mark", "dismiss", "Close")]
 
     def __init__(self, text: str) -> None:
         super().__init__()

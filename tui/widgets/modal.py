@@ -13,10 +13,9 @@ Result = TypeVar("Result")
 class OnceModal(ModalScreen[Result], Generic[Result]):
     _closing = False
 
-    def close(self, result: Result | None = None) -> None:
-        if not self._closing and self.is_current:
-            self._closing = True
-            self.dismiss(result)
-
-    def action_close(self) -> None:
-        self.close()
+    async def action_dismiss(self, result: Result | None = None) -> None:
+        """Textual's own dismiss (it flushes pending callbacks first), at most once."""
+        if self._closing:
+            return
+        self._closing = True
+        await super().action_dismiss(result)

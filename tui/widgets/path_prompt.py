@@ -23,8 +23,8 @@ class PathPrompt(OnceModal[str | None]):
             yield Input(self.default, id="path-input")
             yield Label("enter to confirm, escape to cancel", classes="hint")
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        self.close(event.value.strip() or None)
+    async def on_input_submitted(self, event: Input.Submitted) -> None:
+        await self.action_dismiss(event.value.strip() or None)
 
-    def action_cancel(self) -> None:
-        self.close(None)
+    async def action_cancel(self) -> None:
+        await self.action_dismiss(None)
