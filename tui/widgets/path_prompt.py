@@ -5,12 +5,11 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.screen import ModalScreen
 from textual.widgets import Input, Label
 
-from tui.widgets.modal import OnceModal
 
-
-class PathPrompt(OnceModal[str | None]):
+class PathPrompt(ModalScreen[str | None]):
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
     def __init__(self, question: str, default: str) -> None:
@@ -23,8 +22,8 @@ class PathPrompt(OnceModal[str | None]):
             yield Input(self.default, id="path-input")
             yield Label("enter to confirm, escape to cancel", classes="hint")
 
-    async def on_input_submitted(self, event: Input.Submitted) -> None:
-        await self.action_dismiss(event.value.strip() or None)
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.dismiss(event.value.strip() or None)
 
-    async def action_cancel(self) -> None:
-        await self.action_dismiss(None)
+    def action_cancel(self) -> None:
+        self.dismiss(None)
