@@ -29,6 +29,7 @@ class TrainOptions:
     threads: int | None
     out: Path | None
     resume: Path | None
+    backprop: Path | None = None  # a learner's own backprop file, checked before training
 
 
 def _open_run(opts: TrainOptions, device: str):  # noqa: ANN202 - MLPRun, imported late
@@ -51,7 +52,14 @@ def run(opts: TrainOptions) -> None:
     console = Console(highlight=False)
     device = pick_device(opts.device)
     threads = use_threads(default_threads("mlp") if opts.threads is None else opts.threads)
+    learner_backprop = None
+    if opts.backprop is not None:  # check it first: refuse in one line before loading anything
+        from tui.exercise_cli import checked_backprop
+
+        learner_backprop = checked_backprop(opts.backprop)
     mlp = _open_run(opts, device)
+    if learner_backprop is not None:
+        mlp.network.use_backprop(learner_backprop)
     out = opts.out or opts.resume or Path("runs") / time.strftime("mlp-%Y%m%d-%H%M%S.pt")
     c = mlp.config
     console.print(
@@ -59,6 +67,8 @@ def run(opts: TrainOptions) -> None:
         f"mini-batch {c.mini_batch_size}, lmbda {c.lmbda}, seed {c.seed}"
     )
     console.print(f"Data: {mlp.digits.source}")
+    if opts.backprop is not None:
+        console.print(f"Backprop: yours, from {opts.backprop} (it passed its check)")
     console.print(f"Device: {device}, {threads} thread{'s' if threads > 1 else ''}")
     if mlp.epoch or mlp.batch:
         console.print(f"Resuming {opts.resume} at epoch {mlp.epoch}, mini-batch {mlp.batch}")
