@@ -58,7 +58,7 @@ from engine.errors import ConfigError
 from engine.events import CheckpointSaved, Diverged, StepDone
 from engine.gpt import GPT, GPTConfig
 from engine.inspect import Inspection, inspect_attention
-from engine.train import KIND, TrainConfig, lr_at
+from engine.train import KIND, TrainConfig, adamw, lr_at
 
 CORPUS_SPEC = "pizza sentences"
 
@@ -318,16 +318,6 @@ def heldout_accuracy(
     return evaluate(model, tokenizer, examples("heldout", n, seed))[1]
 
 
-def _adamw(model: GPT, cfg: TrainConfig) -> torch.optim.AdamW:
-    """AdamW as `engine.train` sets it up: weight decay on matrices, not on gains."""
-    params = [p for p in model.parameters() if p.requires_grad]
-    groups = [
-        {"params": [p for p in params if p.dim() >= 2], "weight_decay": cfg.weight_decay},
-        {"params": [p for p in params if p.dim() < 2], "weight_decay": 0.0},
-    ]
-    return torch.optim.AdamW(groups, lr=cfg.learning_rate, betas=(cfg.beta1, cfg.beta2))
-
-
 def train_referent_model(
     seed: int = 0,
     steps: int | None = None,
@@ -348,7 +338,7 @@ def train_referent_model(
     config = GPTConfig(vocab_size=tokenizer.vocab_size, **{**MODEL, **(model or {})}).validate()
     torch.manual_seed(seed)
     net = GPT(config)
-    optimizer = _adamw(net, cfg)
+    optimizer = adamw(net, cfg)
     rng = random.Random(seed + 1)
     fixed_train = examples("train", heldout_size, seed=seed + 2)
     fixed_heldout = examples("heldout", heldout_size, seed=0)

@@ -52,9 +52,9 @@ from engine import checkpoint
 from engine.attention import AttentionStages, attention
 from engine.errors import ConfigError
 from engine.events import CheckpointSaved, Diverged, StepDone
-from engine.gpt import MLP, Block, CausalSelfAttention, GPTConfig
+from engine.gpt import MLP, Block, CausalSelfAttention, GPTConfig, init_weights
 from engine.positional import POSITIONALS, PositionalEncoding
-from engine.train import TrainConfig, lr_at
+from engine.train import TrainConfig, adamw, lr_at
 
 KIND = "seq2seq"
 PRETRAINED = Path(__file__).parent / "pretrained" / "numbers-seq2seq.pt"
@@ -467,20 +467,7 @@ class Seq2Seq(nn.Module):
         self.decoder = Decoder(config)
         self.lm_head = nn.Linear(config.n_embd, config.target_vocab_size, bias=False)
         self.decoder.wte.weight = self.lm_head.weight  # weight tying, as in the GPT
-        self.apply(self._init_weights)
-        n_layer = config.n_encoder_layer + config.n_decoder_layer
-        for name, p in self.named_parameters():  # GPT-2's scaled init of residual projections
-            if name.endswith("c_proj.weight"):
-                nn.init.normal_(p, mean=0.0, std=0.02 / math.sqrt(2 * n_layer))
-
-    @staticmethod
-    def _init_weights(module: nn.Module) -> None:
-        if isinstance(module, nn.Linear):
-            nn.init.normal_(module.weight, mean=0.0, std=0.02)
-            if module.bias is not None:
-                nn.init.zeros_(module.bias)
-        elif isinstance(module, nn.Embedding):
-            nn.init.normal_(module.weight, mean=0.0, std=0.02)
+        init_weights(self, config.n_encoder_layer + config.n_decoder_layer)
 
     def num_params(self) -> int:
         """Parameters, counting the tied embedding once."""
@@ -694,16 +681,6 @@ def heldout_accuracy(model: Seq2Seq, n: int = HELDOUT_SIZE, seed: int = 0) -> fl
     return evaluate(model, sample("heldout", n, seed))[1]
 
 
-def _adamw(model: nn.Module, cfg: TrainConfig) -> torch.optim.AdamW:
-    """AdamW as `engine.train` sets it up: weight decay on matrices, not on gains."""
-    params = [p for p in model.parameters() if p.requires_grad]
-    groups = [
-        {"params": [p for p in params if p.dim() >= 2], "weight_decay": cfg.weight_decay},
-        {"params": [p for p in params if p.dim() < 2], "weight_decay": 0.0},
-    ]
-    return torch.optim.AdamW(groups, lr=cfg.learning_rate, betas=(cfg.beta1, cfg.beta2))
-
-
 def train_translator(
     seed: int = 0,
     steps: int | None = None,
@@ -723,7 +700,7 @@ def train_translator(
     cfg = TrainConfig(**train).validate()
     torch.manual_seed(seed)
     net = new_model(**(model or {}))
-    optimizer = _adamw(net, cfg)
+    optimizer = adamw(net, cfg)
     rng = random.Random(seed + 1)
     fixed_train = sample("train", heldout_size, seed=seed + 2)
     fixed_heldout = sample("heldout", heldout_size, seed=0)

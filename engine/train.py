@@ -96,6 +96,16 @@ PRESETS: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
 }
 
 
+def adamw(model: torch.nn.Module, cfg: TrainConfig) -> torch.optim.AdamW:
+    """AdamW; weight decay on matrices only (not on biases and LayerNorm gains)."""
+    params = [p for p in model.parameters() if p.requires_grad]
+    groups = [
+        {"params": [p for p in params if p.dim() >= 2], "weight_decay": cfg.weight_decay},
+        {"params": [p for p in params if p.dim() < 2], "weight_decay": 0.0},
+    ]
+    return torch.optim.AdamW(groups, lr=cfg.learning_rate, betas=(cfg.beta1, cfg.beta2))
+
+
 def lr_at(step: int, cfg: TrainConfig) -> float:
     """Linear warmup to the learning rate, then cosine decay to min_lr at max_iters."""
     if step < cfg.warmup_iters:
@@ -155,7 +165,7 @@ class GPTRun:
         self.rank, self.world = distributed()
         torch.manual_seed(train_config.seed)  # weights and dropout
         self.model = GPT(model_config).to(device)
-        self.optimizer = self._make_optimizer()
+        self.optimizer = adamw(self.model, train_config)
         self.step = 0
         self.batch_gen = torch.Generator().manual_seed(train_config.seed + 1 + self.rank)
         self.best_val = math.inf
@@ -190,19 +200,6 @@ class GPTRun:
         model_config = GPTConfig(vocab_size=tok.vocab_size, **{**model_preset, **(model or {})})
         train_config = TrainConfig(**{**train_preset, **(train or {})})
         return cls(model_config, train_config, tok, corpus, corpus_spec, device)
-
-    def _make_optimizer(self) -> torch.optim.AdamW:
-        """AdamW; weight decay on matrices only (not on biases and LayerNorm gains)."""
-        params = [p for p in self.model.parameters() if p.requires_grad]
-        groups = [
-            {
-                "params": [p for p in params if p.dim() >= 2],
-                "weight_decay": self.train_config.weight_decay,
-            },
-            {"params": [p for p in params if p.dim() < 2], "weight_decay": 0.0},
-        ]
-        c = self.train_config
-        return torch.optim.AdamW(groups, lr=c.learning_rate, betas=(c.beta1, c.beta2))
 
     def _fixed_batches(self, data: torch.Tensor) -> torch.Tensor:
         """eval_iters x batch_size start offsets, the same at every evaluation."""
