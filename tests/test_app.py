@@ -37,7 +37,7 @@ async def test_panes_switch_by_number_key_and_by_tab():
         assert app.current_mode == "digits"
         await pilot.press("5")
         assert app.current_mode == "lessons"
-        assert "Not built yet" in str(app.screen.query_one(".later").render())
+        assert "Lesson 1" in str(app.screen.query_one("#lesson-where").render())
         tabs = app.screen.query_one(PaneTabs)
         start = next(start for start, _, name in tabs.spans if name == "attention")
         await pilot.click(PaneTabs, offset=(start + 2, 0))  # the tab

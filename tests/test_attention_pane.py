@@ -9,6 +9,7 @@ import pytest
 
 from tui.app import LearnGPTApp
 from tui.widgets.heatmap import Heatmap
+from tui.widgets.translation_view import TranslationView
 
 
 async def looked(pilot, timeout: float = 30.0):
@@ -90,9 +91,76 @@ async def test_heads_and_embeddings_tabs():
         assert sin.shape == (50, 128) and sin[0, 1] == 1.0
 
 
+async def translated(pilot, view, text: str, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while view.translation is None or view.translation.text != text:
+        assert time.monotonic() < deadline, f"no translation {text!r}"
+        await pilot.pause(0.05)
+    await pilot.pause(0.1)
+
+
+async def test_translate_tab_draws_the_cross_attention_alignment():
+    app = LearnGPTApp(pane="attention")
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await looked(pilot)
+        await pilot.press("d")
+        view = screen.query_one(TranslationView)
+        await translated(pilot, view, "342")
+        assert "342" in str(screen.query_one("#tr-result").render())
+        assert "held out" in str(screen.query_one("#tr-result").render())
+        last = screen.query_one("#tr-map-2", Heatmap).matrix  # words x digits written
+        assert last.shape == (4, 4)
+        np.testing.assert_allclose(last.sum(axis=0), 1.0, atol=1e-5)  # each digit's query
+        assert list(last[:, :3].argmax(axis=0)) == [0, 2, 3]  # 3<-three, 4<-forty, 2<-two
+        assert "3 ← three" in str(screen.query_one("#tr-align").render())
+        assert len(screen.query("#tr-heads Heatmap")) == 8  # 2 layers x 4 heads
+
+        await pilot.press("e")  # edits the words on this tab, not the sentence
+        assert screen.focused is screen.query_one("#tr-words")
+        screen.query_one("#tr-words").value = "nine thousand five"
+        await pilot.press("enter")
+        await translated(pilot, view, "9005")
+        assert screen.query_one("#tr-map-1", Heatmap).matrix.shape == (3, 5)
+        assert screen.focused is None
+
+
+@pytest.mark.parametrize(
+    "words,message",
+    [
+        ("", "nothing to translate"),
+        ("three bananas", "unknown word 'bananas'"),
+        ("one two three four five six seven", "do not fit"),
+    ],
+)
+async def test_bad_number_words_get_a_message(words, message):
+    app = LearnGPTApp(pane="attention")
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await looked(pilot)
+        await pilot.press("d")
+        view = screen.query_one(TranslationView)
+        await translated(pilot, view, "342")
+        await pilot.press("e")
+        screen.query_one("#tr-words").value = words
+        await pilot.press("enter")
+        result = screen.query_one("#tr-result")
+        await settled(pilot, screen, lambda s: message in str(result.render()))
+        assert view.translation.text == "342"  # the last good one stays drawn
+
+
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
 def test_snapshot(snap_compare, size):
     async def run_before(pilot) -> None:
         await looked(pilot)
 
     assert snap_compare(LearnGPTApp(pane="attention"), terminal_size=size, run_before=run_before)
+
+
+def test_translate_tab_snapshot(snap_compare):
+    async def run_before(pilot) -> None:
+        await looked(pilot)
+        await pilot.press("d")
+        await translated(pilot, pilot.app.screen.query_one(TranslationView), "342")
+
+    assert snap_compare(
+        LearnGPTApp(pane="attention"), terminal_size=(80, 24), run_before=run_before
+    )

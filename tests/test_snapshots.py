@@ -54,9 +54,3 @@ def test_digits_after_one_mini_batch(snap_compare, size, tab):
 def test_digits_draw(snap_compare, size):
     run_before = after_one_step("d", draw=True)
     assert snap_compare(LearnGPTApp(), terminal_size=size, run_before=run_before)
-
-
-@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
-@pytest.mark.parametrize("pane", ["lessons"])
-def test_panes_still_to_come(snap_compare, size, pane):
-    assert snap_compare(LearnGPTApp(pane=pane), terminal_size=size)

@@ -6,6 +6,8 @@ need the engine wait for `EngineReady`.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
@@ -14,6 +16,9 @@ from textual.reactive import reactive
 from textual.screen import Screen
 
 from tui.panes.catalog import PANES, pane_screen
+
+if TYPE_CHECKING:
+    from tui.panes.base import LessonState
 
 
 class EngineReady(Message):
@@ -34,6 +39,7 @@ class LearnGPTApp(App):
         Binding("q", "quit", "Quit"),
     ]
     engine_ready: reactive[bool] = reactive(False)
+    lesson: LessonState | None = None  # the lesson followed beside the panes (tui.panes.base)
 
     def __init__(
         self, pane: str = "digits", threads: int | None = None, data_dir: str | None = None

@@ -316,6 +316,24 @@ def train_translate(
     run_training(out, seed, steps)
 
 
+@app.command("lesson")
+def lesson(
+    which: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="[N]", help="A lesson's number (or name, e.g. attention); leave out to list."
+        ),
+    ] = None,
+) -> None:
+    """List the lessons, or print lesson N in the terminal to read without the app."""
+    from tui.lesson_cli import list_lessons, show_lesson
+
+    if which is None:
+        list_lessons()
+    else:
+        show_lesson(which)
+
+
 @exercise_app.command("list")
 def exercise_list() -> None:
     """List the exercises, in the course's order."""

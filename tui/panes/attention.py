@@ -23,6 +23,7 @@ from textual.widgets import Input, Label, Select, Static, TabbedContent, TabPane
 
 from tui.panes.base import PaneScreen
 from tui.widgets.heatmap import Heatmap
+from tui.widgets.translation_view import TranslationView
 
 if TYPE_CHECKING:
     from engine.inspect import Inspection
@@ -41,6 +42,24 @@ MASKS = ("causal", "anti_causal", "none", "window:4")
 SHIPPED = "shipped"
 WORDS = "words"  # the pizza sentence model of lesson 4: it predicts the referent after "=>"
 WORD_SENTENCE = "the pizza came out of the oven and it tasted good . =>"
+LESSON_KEYS = (
+    "model",
+    "sentence",
+    "score",
+    "mask",
+    "stage",
+    "layer",
+    "head",
+    "row",
+    "tab",
+    "words",
+)
+LESSON_TABS = {
+    "stages": "att-stages",
+    "heads": "att-heads",
+    "embed": "att-embed",
+    "translate": "att-translate",
+}
 LABELLED_UP_TO = 24  # tokens: beyond this the heatmap drops its labels and halves its height
 BAR = 12
 
@@ -57,12 +76,15 @@ A sentence goes through a trained GPT; every number attention computes is here.
 | `h` `H` | next / previous head |
 | `v` | next score variant: scaled_dot, dot, squared, negated, reversed, cosine |
 | `m` | next mask: causal, anti_causal, none, window:4 |
-| `e` | edit the sentence (enter to look, escape to leave) |
-| `a` `b` `c` | show the Stages, Heads, Embeddings tab |
+| `e` | edit the sentence, or the number words on Translate (enter to look, escape to leave) |
+| `a` `b` `c` `d` | show the Stages, Heads, Embeddings, Translate tab |
 
 Score and mask changes use the same trained weights: only that one thing changes. The
 shipped model reads characters, trained on Shakespeare; with `anti_causal` each position sees
 itself and the future, so the upper-right triangle fills in.
+
+The Translate tab is another model: an encoder-decoder that turns number words into digits.
+Its cross-attention map has a row per digit written and a column per source word.
 """
 
 
@@ -122,6 +144,7 @@ class AttentionScreen(PaneScreen):
                 ("a", "att-stages", "Stages tab"),
                 ("b", "att-heads", "Heads tab"),
                 ("c", "att-embed", "Embeddings tab"),
+                ("d", "att-translate", "Translate tab"),
             )
         ),
     ]
@@ -130,6 +153,8 @@ class AttentionScreen(PaneScreen):
     head: reactive[int] = reactive(0)
     stage: reactive[str] = reactive("weights")
     row: reactive[int] = reactive(0)
+    _lesson_waiting: dict | None = None  # a lesson setup to apply once a model has loaded
+    _lesson_view: dict | None = None  # the layer, head, row it asks for, once the look is in
 
     def __init__(self) -> None:
         super().__init__(name="attention")
@@ -195,6 +220,8 @@ class AttentionScreen(PaneScreen):
                             yield Heatmap(
                                 None, id=f"att-embed-{key}", colormap="diverging", legend=True
                             )
+            with TabPane("Translate", id="att-translate"):
+                yield TranslationView(id="att-translator")
 
     def on_mount(self) -> None:
         self.watch(self.app, "engine_ready", self._engine_ready, init=True)
@@ -278,6 +305,90 @@ class AttentionScreen(PaneScreen):
     def on_look_failed(self, message: LookFailed) -> None:
         self.query_one("#att-where", Label).update(f"[red]{message.error}[/red]")
         self.notify(message.error, severity="error")
+
+    # -- lessons -----------------------------------------------------------------------------
+    def apply_lesson(self, setup: dict) -> None:
+        """Set the pane up for a lesson step: `model` (shipped, words), `sentence`, `score`,
+        `mask`, `stage`, `tab` (stages, heads, embed, translate), `words` for the translator,
+        and the view `layer`, `head` (from 0) and `row` (a token's index; negative counts from
+        the end). Until a model has loaded the
+        setup waits, and layer, head and row are shown once the new look is in."""
+        setup = self.lesson_keys(setup, LESSON_KEYS)
+        if self.model is None:
+            self._lesson_waiting = setup
+            return
+        self._lesson_waiting = None
+        if "tab" in setup:
+            tab = LESSON_TABS.get(str(setup["tab"]))
+            if tab is None:
+                self.lesson_problem(f"Attention has no tab {setup['tab']!r}.")
+            else:
+                self.action_show_tab(tab)
+        if "words" in setup:
+            self.query_one(TranslationView).translate(str(setup["words"]))
+            self.action_show_tab("att-translate")
+        if "stage" in setup:
+            if setup["stage"] in STAGES:
+                self.stage = setup["stage"]
+            else:
+                self.lesson_problem(f"Attention has no stage {setup['stage']!r}.")
+        view = {k: setup[k] for k in ("layer", "head", "row") if k in setup}
+        for key, value in list(view.items()):
+            if not isinstance(value, int) or isinstance(value, bool):
+                self.lesson_problem(f"Attention: {key} must be a whole number, not {value!r}.")
+                del view[key]
+        sentence = self.query_one("#att-sentence", Input)
+        if "sentence" in setup:
+            sentence.value = str(setup["sentence"])
+        for key in ("score", "mask"):
+            if key in setup:
+                self.lesson_select(self.query_one(f"#att-{key}", Select), setup[key], key)
+        model = self.query_one("#att-model", Select)
+        if "model" in setup and setup["model"] != model.value:
+            if not self.lesson_select(model, setup["model"], "model"):
+                return
+            self._lesson_view = view  # the model loads, then looks
+            return
+        self._lesson_view = view
+        self.inspection = None  # a new look: its first row is chosen afresh, then the view's
+        self.look()
+
+    @on(Looked)
+    def _lesson_after_look(self) -> None:
+        if self._lesson_waiting is not None:
+            setup, self._lesson_waiting = self._lesson_waiting, None
+            self.call_later(self.apply_lesson, setup)
+        elif self._lesson_view is not None:
+            self.call_later(self._show_lesson_view)
+
+    def _show_lesson_view(self) -> None:
+        """Show the layer, head and row the lesson asked for, once the look for its model,
+        score and mask is in (an earlier look may still arrive first)."""
+        look, view = self.inspection, self._lesson_view
+        if look is None or view is None:
+            return
+        wanted = (
+            self.query_one("#att-model", Select).value,
+            self.query_one("#att-score", Select).value,
+            self.query_one("#att-mask", Select).value,
+        )
+        if (self.model_name, look.score, look.mask) != wanted:
+            return
+        from engine.errors import EngineError
+
+        try:  # a look of another sentence (or with another tokenizer) is not the one
+            tokens = len(self.tokenizer.encode(self.query_one("#att-sentence", Input).value))
+        except EngineError:
+            tokens = len(look.tokens)
+        if tokens != len(look.tokens):
+            return
+        self._lesson_view = None
+        n_layers, n_heads = len(look.layers), look.layers[0]["weights"].shape[0]
+        self.layer = min(max(view.get("layer", self.layer), 0), n_layers - 1)
+        self.head = min(max(view.get("head", self.head), 0), n_heads - 1)
+        if "row" in view:
+            n = len(look.tokens)
+            self.row = min(max(view["row"] + n if view["row"] < 0 else view["row"], 0), n - 1)
 
     # -- drawing -----------------------------------------------------------------------------
     def redraw(self) -> None:
@@ -368,13 +479,21 @@ class AttentionScreen(PaneScreen):
         self._cycle("#att-mask", MASKS)
 
     def action_edit(self) -> None:
-        self.query_one("#att-sentence", Input).focus()
+        """Edit the sentence, or the number words on the Translate tab."""
+        translating = self.query_one("#att-tabs", TabbedContent).active == "att-translate"
+        self.query_one("#tr-words" if translating else "#att-sentence", Input).focus()
 
     def action_leave_edit(self) -> None:
         self.set_focus(None)
 
     def action_show_tab(self, tab: str) -> None:
         self.query_one("#att-tabs", TabbedContent).active = tab
+
+    @on(TabbedContent.TabActivated, "#att-tabs")
+    def on_tab_shown(self, event: TabbedContent.TabActivated) -> None:
+        translator = self.query_one(TranslationView)
+        if event.pane.id == "att-translate" and translator.translation is None:
+            translator.translate()
 
     @on(Select.Changed, "#att-score, #att-mask")
     def on_variant_changed(self) -> None:

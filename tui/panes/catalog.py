@@ -28,10 +28,6 @@ def pane_screen(name: str) -> Callable[[], Screen]:
     """A factory for the pane's screen (imported late, so the app starts quickly)."""
 
     def make() -> Screen:
-        if name == "lessons":
-            from tui.panes.later import LaterScreen
-
-            return LaterScreen(name)
         module = import_module(f"tui.panes.{name}")
         return getattr(module, f"{name.title()}Screen")()
 

@@ -17,14 +17,23 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.reactive import reactive
-from textual.widgets import Button, Label, Log, ProgressBar, TabbedContent, TabPane
+from textual.widgets import (
+    Button,
+    Input,
+    Label,
+    Log,
+    ProgressBar,
+    Select,
+    TabbedContent,
+    TabPane,
+)
 from textual.worker import get_current_worker
 
 from tui.panes.base import PaneScreen
 from tui.widgets.digit_canvas import DigitCanvas
 from tui.widgets.digit_gallery import DigitGallery
 from tui.widgets.draw_pad import DrawPad
-from tui.widgets.mlp_settings import MLPSettings, SettingsError
+from tui.widgets.mlp_settings import DEFAULTS, MLPSettings, SettingsError
 from tui.widgets.neuron_grid import NeuronGrid
 from tui.widgets.shape_table import ShapeTable
 from tui.widgets.train_charts import TrainCharts
@@ -35,6 +44,14 @@ if TYPE_CHECKING:
 UI_HZ = 15
 GALLERY_SIZE = 1000  # test digits the gallery shows answers for
 VIEW_SECONDS = 1.0  # while training, redraw the views of the weights at most this often
+LESSON_KEYS = ("tab", "settings")  # what a lesson step may set here (apply_lesson)
+LESSON_TABS = {
+    "train": "tab-train",
+    "gallery": "tab-gallery",
+    "neurons": "tab-neurons",
+    "shapes": "tab-shapes",
+    "draw": "tab-draw",
+}
 
 HELP = """\
 # Digits
@@ -282,6 +299,41 @@ class DigitsScreen(PaneScreen):
         self.say(f"Loaded {path}: epoch {run.epoch}, mini-batch {run.batch}")
         self.query_one(TrainCharts).show_accuracy(run.accuracy)
         self.refresh_views(force=True)
+
+    # -- lessons -----------------------------------------------------------------------------
+    def apply_lesson(self, setup: dict) -> None:
+        """Set the pane up for a lesson step: `tab` (train, gallery, neurons, shapes, draw) and
+        `settings` (the fields on the left: sizes, epochs, mini_batch_size, eta, seed, cost,
+        data). Nothing starts: the step tells the learner which key to press."""
+        setup = self.lesson_keys(setup, LESSON_KEYS)
+        settings = setup.get("settings", {})
+        if not isinstance(settings, dict):
+            self.lesson_problem("Lesson settings for Digits must be a table; ignored.")
+            settings = {}
+        for key, value in settings.items():
+            self._lesson_setting(key, value)
+        if settings and self.state in ("running", "paused"):
+            self.notify("A run is in progress: x stops it, then s starts one with these settings.")
+        if "tab" in setup:
+            tab = LESSON_TABS.get(str(setup["tab"]))
+            if tab is None:
+                self.lesson_problem(
+                    f"Digits has no tab {setup['tab']!r}: choose {', '.join(LESSON_TABS)}."
+                )
+            else:
+                self.action_show_tab(tab)
+
+    def _lesson_setting(self, key: str, value: object) -> None:
+        if key in ("cost", "data"):
+            self.lesson_select(self.query_one(f"#set-{key}", Select), value, key)
+        elif key in DEFAULTS:
+            if key == "sizes" and isinstance(value, (list, tuple)):
+                value = ",".join(str(v) for v in value)
+            self.query_one(f"#set-{key}", Input).value = str(value)
+        else:
+            self.lesson_problem(
+                f"Digits has no setting {key!r} (it has {', '.join([*DEFAULTS, 'cost', 'data'])})."
+            )
 
     # -- workers (threads) -------------------------------------------------------------------
     def _start_run(self, settings: dict) -> MLPRun:

@@ -26,7 +26,16 @@ from textual.worker import get_current_worker
 
 from tui.panes.base import PaneScreen
 from tui.widgets.heatmap import Heatmap
-from tui.widgets.lab_config import STANDARD, LabConfig, LabSettingsError, short_name
+from tui.widgets.lab_config import (
+    HEADS,
+    MASKS,
+    POSITIONALS,
+    SCORES,
+    STANDARD,
+    LabConfig,
+    LabSettingsError,
+    short_name,
+)
 from tui.widgets.lab_curves import LabCurves
 
 if TYPE_CHECKING:
@@ -37,6 +46,7 @@ DEFAULT_STEPS = 300
 MAX_STEPS = 20_000
 BLOCK_SIZE = 32  # engine.compare.BASE_MODEL's block_size: the custom mask's size
 PROBE_SHOWN = "ROMEO:⏎What light through yonder"
+LESSON_KEYS = ("a", "b", "steps", "tab")  # what a lesson step may set here (apply_lesson)
 
 # The classic experiments `n` cycles through: B against the standard A.
 CLASSICS: list[tuple[dict[str, Any], str]] = [
@@ -357,6 +367,60 @@ class LabScreen(PaneScreen):
     def on_history_changed(self, event: Select.Changed) -> None:
         if isinstance(event.value, int) and self.state != "running":
             self.show_comparison(event.value)
+
+    # -- lessons -----------------------------------------------------------------------------
+    def apply_lesson(self, setup: dict) -> None:
+        """Set the pane up for a lesson step: `a` and `b` (each a table of changes from the
+        standard GPT: score, mask, positional, residual, dropout, n_head; {} is the standard),
+        `steps`, and `tab` (setup, results). Nothing starts: the learner presses s."""
+        setup = self.lesson_keys(setup, LESSON_KEYS)
+        configs = {k: setup[k] for k in ("a", "b") if k in setup}
+        if (configs or "steps" in setup) and self.state == "running":
+            self.lesson_problem("A comparison is running: x stops it, then the step again.")
+            configs = {}
+            setup.pop("steps", None)
+        for name, model in configs.items():
+            checked = self._lesson_variant(name.upper(), model)
+            if checked is not None:
+                self.query_one(f"#config-{name}", LabConfig).set_values(checked)
+        if "steps" in setup:
+            steps = setup["steps"]
+            if isinstance(steps, int) and not isinstance(steps, bool) and 1 <= steps <= MAX_STEPS:
+                self.query_one("#lab-steps", Input).value = str(steps)
+            else:
+                self.lesson_problem(f"Lab: steps must be from 1 to {MAX_STEPS}, not {steps!r}.")
+        tab = setup.get("tab", "setup" if configs else None)
+        if tab is not None:
+            if tab in ("setup", "results"):
+                self.action_show_tab(f"lab-{tab}")
+            else:
+                self.lesson_problem(f"Lab has no tab {tab!r}: choose setup or results.")
+        self.show_difference()
+
+    def _lesson_variant(self, name: str, model: object) -> dict[str, Any] | None:
+        """`model` if every setting in it is one the Lab offers; else one warning and None."""
+        if not isinstance(model, dict):
+            self.lesson_problem(f"Lab: {name} must be a table of settings; ignored.")
+            return None
+        choices: dict[str, tuple] = {
+            "score": SCORES,
+            "mask": tuple(m for m in MASKS if m != "custom"),
+            "positional": POSITIONALS,
+            "residual": (True, False),
+            "n_head": HEADS,
+        }
+        for key, value in model.items():
+            if key not in STANDARD:
+                self.lesson_problem(f"Lab: {name} has no setting {key!r}; {name} unchanged.")
+                return None
+            if key == "dropout":
+                ok = isinstance(value, (int, float)) and 0 <= value < 1
+            else:
+                ok = value in choices[key] and type(value) is type(choices[key][0])
+            if not ok:
+                self.lesson_problem(f"Lab: {name}'s {key} cannot be {value!r}; {name} unchanged.")
+                return None
+        return dict(model)
 
     # -- the worker (a thread) ---------------------------------------------------------------
     @work(thread=True, exclusive=True, group="lab")

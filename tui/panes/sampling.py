@@ -45,6 +45,7 @@ SAMPLE_TOKENS = 200  # characters per sample while training
 GEN_TOKENS = 300  # characters "Generate now" writes
 GEN_RATE = 60.0  # characters a second it shows them at (0: as fast as they come)
 GEN_HZ = 60  # posts a second, at most: faster characters arrive in batches
+LESSON_KEYS = ("preset", "corpus", "max_steps", "every", "temperature", "top_k", "prompt")
 
 HELP = """\
 # Sampling
@@ -402,6 +403,39 @@ class SamplingScreen(PaneScreen):
         # Select also reports its first value once mounted: only a new choice resets max steps
         if self.state != "loading" and event.value != self._steps_preset:
             self._show_preset_steps()
+
+    # -- lessons -----------------------------------------------------------------------------
+    def apply_lesson(self, setup: dict) -> None:
+        """Set the pane up for a lesson step: `preset`, `corpus`, `max_steps` (these apply when
+        a run starts) and `every`, `temperature`, `top_k` (0 or "" for none), `prompt` (these
+        apply live). Nothing starts: the learner presses s or g."""
+        setup = self.lesson_keys(setup, LESSON_KEYS)
+        settings = self.query_one(SamplingSettings)
+        if "preset" in setup:
+            preset = self.query_one("#samp-preset", Select)
+            if setup["preset"] != preset.value:
+                ready = self.state != "loading"
+                if ready:  # its own max steps go in below, not when the Select reports
+                    self._steps_preset = setup["preset"]
+                if self.lesson_select(preset, setup["preset"], "preset") and ready:
+                    if "max_steps" not in setup:
+                        self._show_preset_steps()
+        if "corpus" in setup:
+            self.lesson_select(self.query_one("#samp-corpus", Select), setup["corpus"], "corpus")
+        for key, field in (
+            ("max_steps", "max-steps"),
+            ("every", "every"),
+            ("temperature", "temperature"),
+            ("top_k", "top-k"),
+            ("prompt", "prompt"),
+        ):
+            if key in setup:
+                value = setup[key]
+                if key == "top_k" and value in (0, "", None):
+                    value = ""
+                settings.set_text(field, str(value))
+        if self.state != "loading" and not self._read_live(quiet=True):
+            self.lesson_problem("Sampling: a lesson setting does not parse; see the red field.")
 
     # -- actions -----------------------------------------------------------------------------
     @on(Button.Pressed)

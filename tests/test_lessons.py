@@ -1,0 +1,266 @@
+"""The lessons: every file parses and agrees with itself, every step's setup applies to its
+pane in the real app, the terminal renderer prints each one, the step keys move, and the
+Lessons pane looks the same at 80x24 and 120x40."""
+
+from __future__ import annotations
+
+import io
+import time
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+from textual.widgets import Input, Select, TabbedContent
+
+from engine.exercises import EXERCISES
+from lessons.loader import PANES, LessonError, get_lesson, load_lessons, parse_lesson
+from tui.app import LearnGPTApp
+from tui.lesson_cli import list_lessons, show_lesson
+from tui.panes.base import LessonSidebar
+
+SIZES = [(80, 24), (120, 40)]
+LESSONS = load_lessons()
+
+
+async def until(pilot, condition, timeout: float = 30.0, what: str = "") -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what or condition}"
+        await pilot.pause(0.05)
+
+
+# -- the files ---------------------------------------------------------------------------------
+def test_the_course_is_there_in_order():
+    numbers = [lesson.number for lesson in LESSONS]
+    assert numbers[:8] == list(range(1, 9))
+    assert numbers == sorted(numbers)
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=lambda lesson: lesson.path.stem)
+def test_each_lesson_is_consistent(lesson):
+    assert lesson.title and lesson.summary
+    assert lesson.pane in PANES
+    titles = [step.title for step in lesson.steps]
+    assert len(set(titles)) == len(titles), "step titles repeat"
+    for step in lesson.steps:
+        assert step.pane in PANES
+        assert "Watch for" in step.text or "learn-gpt exercise" in step.text, step.title
+        assert "\n## " not in step.text
+    for name in lesson.exercises:
+        assert name in EXERCISES
+        assert f"learn-gpt exercise start {name}" in lesson.steps[-1].text  # it ends with them
+
+
+def test_parse_errors_name_the_file_and_the_problem(tmp_path: Path):
+    good = '+++\ntitle = "T"\npane = "lab"\n[[steps]]\ntitle = "One"\n+++\n## One\ntext\n'
+    assert parse_lesson(good, tmp_path / "01-t.md").steps[0].pane == "lab"
+    cases = {
+        "front matter between": "## One\ntext\n",
+        "its heading is": good.replace("## One", "## Two"),
+        "not one of": good.replace('pane = "lab"', 'pane = "kitchen"'),
+        "unknown step key": good.replace('title = "One"', 'title = "One"\ncolour = 1'),
+        "valid TOML": good.replace('title = "T"', "title = "),
+        "2 [[steps]]": good.replace("+++\n## One", '[[steps]]\ntitle = "Two"\n+++\n## One'),
+    }
+    for words, text in cases.items():
+        with pytest.raises(LessonError, match=words.replace("[", r"\[")) as info:
+            parse_lesson(text, tmp_path / "01-t.md")
+        assert str(info.value).startswith("01-t.md")
+    with pytest.raises(LessonError, match="NN-slug.md"):
+        parse_lesson(good, tmp_path / "lesson.md")
+
+
+def test_a_lesson_is_found_by_number_or_slug():
+    assert get_lesson("4").number == 4 and get_lesson("04").number == 4
+    assert get_lesson(LESSONS[0].slug).number == LESSONS[0].number
+    with pytest.raises(LessonError, match="no lesson '99': choose 1, 2"):
+        get_lesson("99")
+
+
+# -- in the terminal ---------------------------------------------------------------------------
+def printed(call, *args) -> str:
+    out = io.StringIO()
+    call(*args, console=Console(file=out, width=100, color_system=None))
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=lambda lesson: lesson.path.stem)
+def test_the_terminal_renders_every_step(lesson):
+    text = printed(show_lesson, str(lesson.number))
+    assert f"Lesson {lesson.number} · {lesson.title}" in text
+    for i, step in enumerate(lesson.steps, start=1):
+        assert f"Step {i} of {len(lesson.steps)} · {step.title}" in text
+    assert "```" not in text and "+++" not in text
+
+
+def test_the_terminal_lists_the_lessons():
+    text = printed(list_lessons)
+    for lesson in LESSONS:
+        assert lesson.title in text
+    assert "learn-gpt lesson N" in text
+
+
+# -- in the app --------------------------------------------------------------------------------
+def took_effect(screen, setup: dict) -> bool:
+    """At least one field per pane shows what the setup asked for (all of them, here)."""
+    pane = screen.PANE
+    if pane == "digits":
+        tabs = {"train": "tab-train", "gallery": "tab-gallery", "shapes": "tab-shapes"}
+        tabs |= {"neurons": "tab-neurons", "draw": "tab-draw"}
+        ok = "tab" not in setup or screen.query_one(TabbedContent).active == tabs[setup["tab"]]
+        for key, value in setup.get("settings", {}).items():
+            ok = ok and str(screen.query_one(f"#set-{key}").value) == str(value)
+        return ok
+    if pane == "attention":
+        look = screen.inspection
+        if look is None or screen._lesson_view is not None or screen._lesson_waiting:
+            return False
+        checks = [
+            ("sentence", screen.query_one("#att-sentence", Input).value),
+            ("model", screen.model_name),
+            ("score", look.score),
+            ("mask", look.mask),
+            ("stage", screen.stage),
+            ("head", screen.head),
+            ("layer", screen.layer),
+            ("row", screen.row if setup.get("row", 0) >= 0 else screen.row - len(look.tokens)),
+        ]
+        if "words" in setup:
+            from engine.seq2seq import source_tokens
+            from tui.widgets.translation_view import TranslationView
+
+            shown = screen.query_one(TranslationView).translation
+            if shown is None or shown.words != source_tokens(setup["words"]):
+                return False
+        if "tab" in setup:
+            tabs = {"stages": "att-stages", "heads": "att-heads", "embed": "att-embed"}
+            active = screen.query_one("#att-tabs", TabbedContent).active
+            if active != (tabs | {"translate": "att-translate"})[setup["tab"]]:
+                return False
+        return all(setup[key] == value for key, value in checks if key in setup)
+    if pane == "lab":
+        from tui.widgets.lab_config import STANDARD
+
+        for name in ("a", "b"):
+            if name in setup and screen.query_one(f"#config-{name}").values() != {
+                **STANDARD,
+                **setup[name],
+            }:
+                return False
+        return "steps" not in setup or screen.query_one("#lab-steps", Input).value == str(
+            setup["steps"]
+        )
+    if pane == "sampling":
+        fields = {"temperature": "temperature", "every": "every", "prompt": "prompt"}
+        ok = all(
+            screen.query_one(f"#samp-{field}", Input).value == str(setup[key])
+            for key, field in fields.items()
+            if key in setup
+        )
+        if "top_k" in setup:
+            ok = ok and screen.query_one("#samp-top-k", Input).value == (
+                str(setup["top_k"]) if setup["top_k"] else ""
+            )
+        if "preset" in setup:
+            ok = ok and screen.query_one("#samp-preset", Select).value == setup["preset"]
+        return ok
+    raise AssertionError(f"no check for pane {pane}")
+
+
+async def test_every_step_of_every_lesson_sets_its_pane_up():
+    app = LearnGPTApp(pane="lessons")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: app.engine_ready, what="the engine")
+        for index, lesson in enumerate(LESSONS):
+            for number, step in enumerate(lesson.steps):
+                lessons = app.screen
+                lessons.query_one("#lessons-list").highlighted = index
+                await pilot.pause()
+                lessons.step = number
+                await pilot.press("g")
+                await until(pilot, lambda s=step: app.current_mode == s.pane, what=step.pane)
+                screen = app.screen
+                what = f"lesson {lesson.number}, step {number + 1} ({step.title})"
+                await until(pilot, lambda s=screen, t=step: took_effect(s, t.setup), what=what)
+                assert screen.lesson_problems == [], what
+                sidebar = screen.query_one(LessonSidebar)
+                assert sidebar.display and sidebar.shown == (lesson.number, number)
+                await app.switch_mode("lessons")
+        assert not [n for n in app._notifications if n.severity in ("warning", "error")]
+
+
+async def test_step_keys_in_the_lessons_pane_and_beside_a_pane():
+    app = LearnGPTApp(pane="lessons")
+    async with app.run_test(size=(100, 30)) as pilot:
+        lessons = app.screen
+        where = lessons.query_one("#lesson-where")
+        await pilot.press("n")
+        assert lessons.step == 1 and "step 2 of" in str(where.render())
+        await pilot.press("right", "b")
+        assert lessons.step == 1
+        await pilot.press("left", "left")
+        assert lessons.step == 0  # no step before the first
+        await pilot.press("n", "down")
+        assert (lessons.index, lessons.step) == (1, 0) and "Lesson 2" in str(where.render())
+        await pilot.press("up")
+        assert (lessons.index, lessons.step) == (0, 1)  # each lesson keeps its place
+        await pilot.press("g")  # lesson 1, step 2, beside the Digits pane
+        assert app.current_mode == "digits" and app.lesson.step == 1
+        digits = app.screen
+        sidebar = digits.query_one(LessonSidebar)
+        assert sidebar.display
+        assert str(sidebar.query_one("#lesson-side-title").render()) == "Feedforward"
+        await pilot.press("ctrl+n")
+        assert app.lesson.step == 2 and sidebar.shown == (1, 2)
+        assert digits.query_one("#set-epochs", Input).value == "3"
+        await pilot.press("ctrl+b", "ctrl+b", "ctrl+b")
+        assert app.lesson.step == 0  # and no further
+        await pilot.press("ctrl+l")
+        assert not sidebar.display and app.current_mode == "digits"
+        await pilot.press("ctrl+l")
+        assert app.current_mode == "lessons"
+        assert (lessons.index, lessons.step) == (0, 0)  # where the sidebar had got to
+        await pilot.press("ctrl+l")  # back to the followed pane, with the lesson beside it
+        assert app.current_mode == "digits" and sidebar.display
+
+
+async def test_a_setup_a_pane_does_not_know_is_one_warning_each():
+    app = LearnGPTApp(pane="digits")
+    async with app.run_test(size=(100, 30)) as pilot:
+        digits = app.screen
+        digits.apply_lesson({"tab": "shapes", "colour": "red", "settings": {"speed": 2}})
+        await pilot.pause()
+        assert digits.query_one(TabbedContent).active == "tab-shapes"
+        assert len(digits.lesson_problems) == 2
+        assert any("'colour'" in p for p in digits.lesson_problems)
+        await app.switch_mode("lab")
+        lab = app.screen
+        lab.apply_lesson({"b": {"score": "louder"}, "a": {"mask": "none"}, "steps": -3})
+        assert lab.query_one("#config-a").values()["mask"] == "none"
+        assert lab.query_one("#config-b").values()["mask"] == "anti_causal"  # unchanged
+        assert len(lab.lesson_problems) == 2
+        await app.switch_mode("sampling")
+        sampling = app.screen
+        sampling.apply_lesson({"temperature": 0.5, "preset": "enormous"})
+        assert sampling.query_one("#samp-temperature", Input).value == "0.5"
+        assert len(sampling.lesson_problems) == 1
+        await app.switch_mode("attention")
+        attention = app.screen
+        await until(pilot, lambda: attention.inspection is not None, what="the first look")
+        attention.apply_lesson({"score": "sideways", "stage": "weights", "head": "two"})
+        assert len(attention.lesson_problems) == 2
+        assert app.is_running
+
+
+# -- snapshots ---------------------------------------------------------------------------------
+async def lesson_one_shown(pilot) -> None:
+    text = pilot.app.screen.query_one("#lesson-text")
+    await until(pilot, lambda: len(text.children) > 0, what="the lesson text")
+    await pilot.pause(0.2)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_lessons_pane_snapshot(snap_compare, size):
+    assert snap_compare(
+        LearnGPTApp(pane="lessons"), terminal_size=size, run_before=lesson_one_shown
+    )

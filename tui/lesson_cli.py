@@ -1,0 +1,100 @@
+"""`learn-gpt lesson`: list the lessons, or print one in the terminal with Rich, to read
+without the app. The lessons themselves are `lessons/NN-slug.md` (see `lessons.loader`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console, Group
+from rich.markdown import Markdown
+from rich.padding import Padding
+from rich.rule import Rule
+from rich.table import Table
+from rich.text import Text
+
+PANE_TITLES = {"digits": "Digits", "attention": "Attention", "lab": "Lab", "sampling": "Sampling"}
+
+
+def _value(value: Any) -> str:
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k} {_value(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    if isinstance(value, str) and " " in value:
+        return f"“{value}”"
+    return str(value)
+
+
+def describe_setup(pane: str, setup: dict[str, Any]) -> str:
+    """What a step sets in its pane, in the pane's own words: 'Attention pane: model words,
+    head 4, ...' (layers and heads counted from 1, as the pane shows them)."""
+    parts = []
+    for key, value in setup.items():
+        if pane == "attention" and key in ("layer", "head") and isinstance(value, int):
+            value = value + 1
+        elif pane == "attention" and key == "row" and value == -1:
+            value = "last"
+        elif pane == "lab" and key in ("a", "b") and value == {}:
+            value = "standard"
+        elif pane == "digits" and key == "settings" and isinstance(value, dict):
+            parts.extend(f"{k} {_value(v)}" for k, v in value.items())
+            continue
+        name = key.upper() if pane == "lab" and key in ("a", "b") else key
+        parts.append(f"{name} {_value(value)}")
+    where = f"{PANE_TITLES.get(pane, pane)} pane"
+    return f"{where}: {', '.join(parts)}" if parts else where
+
+
+def lesson_renderable(lesson: Any) -> Group:  # lessons.loader.Lesson
+    """The whole lesson: title, summary, then each step with what it sets up in the app."""
+    parts: list[Any] = [
+        Text.assemble((f"Lesson {lesson.number} · {lesson.title}", "bold")),
+    ]
+    if lesson.summary:
+        parts.append(Text(lesson.summary, style="italic"))
+    parts.append(
+        Text(
+            f"In the app: learn-gpt --pane lessons, lesson {lesson.number}; g sets up each "
+            "step's pane.",
+            style="dim",
+        )
+    )
+    for i, step in enumerate(lesson.steps, start=1):
+        parts.append(Text(""))
+        parts.append(Rule(Text(f"Step {i} of {len(lesson.steps)} · {step.title}", "bold cyan")))
+        parts.append(Text(describe_setup(step.pane, step.setup), style="dim"))
+        parts.append(Padding(Markdown(step.text), (1, 0, 0, 0)))
+    return Group(*parts)
+
+
+def list_lessons(console: Console | None = None) -> None:
+    """A table of the lessons, in order, and how to read or follow one."""
+    from lessons.loader import load_lessons
+
+    console = console or Console(highlight=False)
+    table = Table(show_header=True, header_style="bold", box=None, padding=(0, 2, 1, 0))
+    table.add_column("#", style="cyan", no_wrap=True, justify="right")
+    table.add_column("lesson")
+    table.add_column("panes", no_wrap=True)
+    table.add_column("steps", justify="right")
+    for lesson in load_lessons():
+        table.add_row(
+            str(lesson.number),
+            Text.assemble((lesson.title, "bold"), "\n", lesson.summary),
+            ", ".join(PANE_TITLES.get(p, p) for p in lesson.panes),
+            str(len(lesson.steps)),
+        )
+    console.print(table)
+    console.print(
+        "Read one with [bold]learn-gpt lesson N[/bold]; follow it beside its pane with "
+        "[bold]learn-gpt --pane lessons[/bold]."
+    )
+
+
+def show_lesson(which: str, console: Console | None = None) -> None:
+    """Print lesson `which` (its number or slug); a LessonError (one line) if there is none."""
+    from lessons.loader import get_lesson
+
+    lesson = get_lesson(which)
+    console = console or Console(highlight=False)
+    console.print(lesson_renderable(lesson))

@@ -1,0 +1,185 @@
+"""The Lessons pane: the course from the digit network to GPT, one step at a time.
+
+The list on the left holds the lessons (files in `lessons/`); the right shows the chosen
+lesson's current step. `g` (or enter) follows the step: it opens the pane the step uses, sets
+it up (`apply_lesson`), and shows the step beside it in the lesson sidebar, where ctrl+n and
+ctrl+b carry on. Reading here moves only this pane's cursor; what the sidebar shows is what was
+last set up.
+"""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import Label, Markdown, OptionList
+from textual.widgets.option_list import Option
+
+from tui.panes.base import LessonState, PaneScreen, follow_step, lesson_state
+from tui.panes.catalog import PANES
+
+HELP = """\
+# Lessons
+
+From Nielsen's digit network to a GPT, each lesson beside the pane it uses.
+
+| key | does |
+| --- | --- |
+| `↑` `↓` | choose a lesson |
+| `n` `→` | next step |
+| `b` `←` | previous step |
+| `g` `enter` | go: set up the step's pane and follow the lesson beside it |
+
+Beside a pane: `ctrl+n` next step, `ctrl+b` previous step (each sets its pane up),
+`ctrl+l` hides the lesson (pressed again, it comes back here).
+
+Every lesson is also plain text: `learn-gpt lesson` lists them, `learn-gpt lesson N` prints
+one in the terminal.
+"""
+
+
+class LessonsScreen(PaneScreen):
+    PANE = "lessons"
+    HELP = HELP
+    CSS_PATH = "lessons.tcss"
+    LESSON_SIDEBAR = False
+    BINDINGS = [
+        Binding("n,right", "step(1)", "Next step"),
+        Binding("b,left", "step(-1)", "Back"),
+        Binding("g,enter", "go", "Go"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__(name="lessons")
+        self.lessons: list = []  # lessons.loader.Lesson
+        self.error = ""
+        self.index = 0  # the lesson shown
+        self.step = 0  # its step shown
+        self.steps_at: dict[int, int] = {}  # lesson number -> the step last shown
+        self.synced: tuple[int, int] | None = None  # app.lesson as last followed here
+
+    # -- layout ------------------------------------------------------------------------------
+    def compose_body(self) -> ComposeResult:
+        from lessons.loader import LessonError, load_lessons
+
+        try:
+            self.lessons = load_lessons()
+        except LessonError as exc:
+            self.error = str(exc)
+        with Horizontal(id="lessons-body"):
+            yield OptionList(
+                *(
+                    Option(f"{lesson.number} {lesson.title}", id=str(lesson.number))
+                    for lesson in self.lessons
+                ),
+                id="lessons-list",
+            )
+            with Vertical(id="lesson-main"):
+                yield Label("", id="lesson-where")
+                with VerticalScroll(id="lesson-scroll"):
+                    yield Markdown("", id="lesson-text")
+                yield Label("", id="lesson-keys")
+
+    def on_mount(self) -> None:
+        if self.error or not self.lessons:
+            self.query_one("#lesson-where", Label).update("No lessons to show")
+            self.query_one("#lesson-text", Markdown).update(
+                self.error or "No lesson files were found in `lessons/`."
+            )
+            return
+        self.query_one(OptionList).highlighted = self.index
+        self.query_one(OptionList).focus()
+        self.show_step()
+
+    # -- showing -----------------------------------------------------------------------------
+    @property
+    def lesson(self):  # noqa: ANN201 - lessons.loader.Lesson
+        return self.lessons[self.index]
+
+    def show_step(self) -> None:
+        lesson = self.lesson
+        step = lesson.steps[self.step]
+        pane = PANES[step.pane].title
+        self.query_one("#lesson-where", Label).update(
+            f"[b]Lesson {lesson.number}[/b] · step {self.step + 1} of {len(lesson.steps)}"
+            f" · {pane} pane"
+        )
+        text = f"## {step.title}\n\n{step.text}"
+        if self.step == 0 and lesson.summary:
+            text = f"*{lesson.summary}*\n\n{text}"
+        self.query_one("#lesson-text", Markdown).update(text)
+        self.query_one("#lesson-scroll", VerticalScroll).scroll_home(animate=False)
+        self.query_one("#lesson-keys", Label).update(
+            f"[b]g[/b] set up {pane}  [b]n[/b] next  [b]b[/b] back  [b]^↓[/b] more"
+        )
+
+    def show_lesson(self) -> None:
+        """Coming back here: if the lesson followed beside the panes has moved on since it was
+        last followed from here, show where it is now."""
+        state = lesson_state(self.app)
+        if state is None or not self.lessons:
+            return
+        now = (state.lesson.number, state.step)
+        if now == self.synced:
+            return
+        self.synced = now
+        index = next((i for i, s in enumerate(self.lessons) if s.number == now[0]), None)
+        if index is None:
+            return
+        self.index, self.step = index, now[1]
+        self.steps_at[now[0]] = now[1]
+        self.query_one(OptionList).highlighted = index
+        self.show_step()
+
+    @on(OptionList.OptionHighlighted, "#lessons-list")
+    def on_lesson_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        if not self.lessons or event.option_index == self.index:
+            return
+        self.steps_at[self.lesson.number] = self.step
+        self.index = event.option_index
+        self.step = self.steps_at.get(self.lesson.number, 0)
+        self.show_step()
+
+    @on(OptionList.OptionSelected, "#lessons-list")
+    async def on_lesson_selected(self, event: OptionList.OptionSelected) -> None:
+        """Enter on the list: go."""
+        if event.option_index != self.index:
+            self.on_lesson_highlighted(event)  # type: ignore[arg-type] - the same fields
+        await self.action_go()
+
+    # -- actions -----------------------------------------------------------------------------
+    def action_step(self, delta: int) -> None:
+        if not self.lessons:
+            return
+        step = self.step + delta
+        if 0 <= step < len(self.lesson.steps):
+            self.step = step
+            self.steps_at[self.lesson.number] = step
+            self.show_step()
+        elif step >= len(self.lesson.steps) and self.index + 1 < len(self.lessons):
+            self.notify(f"End of lesson {self.lesson.number}: ↓ for the next lesson.", timeout=3)
+
+    async def action_go(self) -> None:
+        if not self.lessons:
+            return
+        state = LessonState(self.lesson, self.step)
+        self.synced = (self.lesson.number, self.step)
+        await follow_step(self.app, state)
+
+    async def action_lesson_step(self, delta: int) -> None:
+        self.action_step(delta)
+
+    def action_lesson_scroll(self, direction: int) -> None:
+        scroll = self.query_one("#lesson-scroll", VerticalScroll)
+        if direction > 0:
+            scroll.scroll_page_down(animate=False)
+        else:
+            scroll.scroll_page_up(animate=False)
+
+    def action_lesson_hide(self) -> None:
+        """ctrl+l here: back to the pane the followed lesson is on, if any."""
+        state = lesson_state(self.app)
+        if state is not None:
+            state.beside = True
+            self.app.switch_mode(state.current.pane)

@@ -1,0 +1,184 @@
+"""The Attention pane's Translate tab: the encoder-decoder of lesson 9 and its cross-attention.
+
+Number words go in ("three hundred forty two"), digits come out ("342"). Each column of a
+cross-attention map is one digit being written (a decoder query) and each row a source word
+(an encoder key): drawn this way round, the words fit as row labels. Both decoder layers are
+drawn, averaged over their heads, then every head on its own, so the learner sees the
+alignment appear in the last layer. The model loads and runs in a worker; nothing here
+computes attention.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from textual import on, work
+from textual.app import ComposeResult
+from textual.containers import Horizontal, HorizontalScroll, Vertical, VerticalScroll
+from textual.message import Message
+from textual.widgets import Input, Label, Static
+
+from tui.widgets.heatmap import Heatmap
+
+EXAMPLE_WORDS = "three hundred forty two"
+
+
+@dataclass(frozen=True)
+class Translation:
+    """What the view shows for one input: the engine's answers, as plain data."""
+
+    words: list[str]
+    digits: list[str]  # written tokens, the end marker included when the model wrote one
+    weights: np.ndarray  # (layers, heads, len(digits), len(words)); each row sums to 1
+    text: str  # the translation
+    heldout: bool | None  # whether the number written was held out of training (None: not one)
+    aligned: list[tuple[str, str, float]]  # (digit, source word, weight), last layer's mean
+
+
+class Translated(Message):
+    def __init__(self, translation: Translation) -> None:
+        super().__init__()
+        self.translation = translation
+
+
+class TranslateFailed(Message):
+    def __init__(self, error: str) -> None:
+        super().__init__()
+        self.error = error
+
+
+def alignment_lines(translation: Translation) -> str:
+    """'3 ← three  ███████████░ 0.98', one line per digit written."""
+    lines = ["each digit ← the word", "layer 2 reads most:"]
+    pad = max((len(word) for _, word, _ in translation.aligned), default=0) + 1
+    for digit, word, weight in translation.aligned:
+        filled = int(round(weight * 8))
+        lines.append(f"{digit} ← {word:<{pad}}{'█' * filled}{'░' * (8 - filled)} {weight:.2f}")
+    return "\n".join(lines)
+
+
+def verdict(translation: Translation) -> str:
+    """The answer and whether the model could have memorised it."""
+    if translation.heldout is None:
+        return f"→ {translation.text or 'nothing'}"
+    seen = "held out: never trained on" if translation.heldout else "a training number"
+    return f"→ [b]{translation.text} [/b]· {seen}"
+
+
+class TranslationView(Vertical):
+    """Type number words, see the digits and the cross-attention that wrote them."""
+
+    DEFAULT_CSS = """
+    TranslationView { height: 1fr; }
+    TranslationView #tr-inputs { height: 1; margin-bottom: 1; }
+    TranslationView #tr-words { width: 36; margin-right: 1; }
+    TranslationView #tr-result { width: 1fr; }
+    TranslationView #tr-layers { height: auto; }
+    TranslationView .tr-layer { width: auto; height: auto; margin-right: 2; }
+    TranslationView #tr-align { width: 1fr; height: auto; }
+    TranslationView .tr-title { color: $text-muted; margin-top: 1; }
+    TranslationView #tr-heads { height: auto; }
+    TranslationView .tr-heads-layer { height: auto; margin-bottom: 1; }
+    TranslationView .tr-head { width: auto; height: auto; margin-right: 2; }
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.model = None
+        self.translation: Translation | None = None
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="tr-inputs"):
+            yield Input(EXAMPLE_WORDS, id="tr-words", compact=True)
+            yield Label("Loading the translator…", id="tr-result")
+        with VerticalScroll():
+            yield Static(
+                "Cross-attention: a column per digit written (decoder query), a row per "
+                "source word (encoder key); each column sums to 1.",
+                classes="tr-title",
+            )
+            with Horizontal(id="tr-layers"):
+                for layer in (1, 2):
+                    with Vertical(classes="tr-layer"):
+                        yield Label(f"layer {layer}, mean of heads", id=f"tr-l{layer}")
+                        yield Heatmap(None, id=f"tr-map-{layer}", vmin=0.0, vmax=1.0, cell_width=3)
+                yield Static("", id="tr-align")
+            yield Label("every head, layer by layer", classes="tr-title")
+            yield Vertical(id="tr-heads")
+
+    def translate(self, words: str | None = None) -> None:
+        """Translate `words` (or what the box holds) in a worker; the maps follow."""
+        box = self.query_one("#tr-words", Input)
+        if words is not None:
+            box.value = words
+        self._run(box.value)
+
+    @work(thread=True, exclusive=True, group="translate")
+    def _run(self, words: str) -> None:
+        from engine import seq2seq
+        from engine.errors import EngineError
+
+        try:
+            if self.model is None:
+                self.model = seq2seq.load_translator()
+            sources, digits, weights = seq2seq.cross_attention(self.model, words)
+            text = seq2seq.translate(self.model, words)
+            aligned = [
+                (a.token, a.source_word, a.weight) for a in seq2seq.alignment(self.model, words)
+            ]
+        except EngineError as exc:
+            self.post_message(TranslateFailed(str(exc)))
+            return
+        number = int(text) if text.isdigit() else None
+        held = seq2seq.is_heldout(number) if number is not None else None
+        self.post_message(Translated(Translation(sources, digits, weights, text, held, aligned)))
+
+    @on(Input.Submitted, "#tr-words")
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self._run(event.value)
+        self.screen.set_focus(None)
+
+    def on_translated(self, message: Translated) -> None:
+        message.stop()
+        self.translation = t = message.translation
+        self.query_one("#tr-result", Label).update(verdict(t))
+        digits = [d.replace("</s>", "end") for d in t.digits]
+        for layer in range(min(2, len(t.weights))):
+            self.query_one(f"#tr-map-{layer + 1}", Heatmap).update_matrix(
+                t.weights[layer].mean(axis=0).T, row_labels=list(t.words), col_labels=digits
+            )
+        self.query_one("#tr-align", Static).update(alignment_lines(t))
+        self._draw_heads(digits)
+
+    def _draw_heads(self, digits: list[str]) -> None:
+        t = self.translation
+        box = self.query_one("#tr-heads", Vertical)
+        box.remove_children()
+        box.mount_all(
+            HorizontalScroll(
+                *(
+                    Vertical(
+                        Label(f"layer {layer + 1} head {head + 1}"),
+                        Heatmap(
+                            t.weights[layer, head].T,
+                            vmin=0.0,
+                            vmax=1.0,
+                            legend=False,
+                            row_labels=list(t.words),
+                            col_labels=digits,
+                            cell_width=3,
+                        ),
+                        classes="tr-head",
+                    )
+                    for head in range(t.weights.shape[1])
+                ),
+                classes="tr-heads-layer",
+            )
+            for layer in range(t.weights.shape[0])
+        )
+
+    def on_translate_failed(self, message: TranslateFailed) -> None:
+        message.stop()
+        self.query_one("#tr-result", Label).update(f"[red]{message.error}[/red]")
