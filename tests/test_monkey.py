@@ -1,14 +1,28 @@
-"""Clicks the way the terminal driver sends them, as tools/monkey.py uses them.
+"""Input as fast as a terminal can send it: keys and clicks posted without waiting for the app.
 
-The full monkey run (thousands of seeded random presses and clicks across every pane) lives in
-tools/monkey.py: it currently finds a stall (see there), and a stall would hang the suite."""
+The monkey (tools/monkey.py) drives every pane with thousands of seeded random keys and
+clicks while models train; it runs in a subprocess with a time limit so that a stall fails
+here instead of hanging the suite. Each bug it found has its own, smaller test below.
+"""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
 from textual import events
+from textual.widgets import Markdown
 
 from tui.app import LearnGPTApp
+from tui.widgets.digit_gallery import DigitCard
+from tui.widgets.help_screen import HelpScreen
 from tui.widgets.pane_tabs import PaneTabs
+from tui.widgets.path_prompt import PathPrompt
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def click(app, x: int, y: int) -> None:
@@ -16,6 +30,17 @@ def click(app, x: int, y: int) -> None:
     each event, which takes up to a second while a model trains)."""
     for kind in (events.MouseDown, events.MouseUp, events.Click):
         app.post_message(kind(None, x, y, 0, 0, 1, False, False, False, screen_x=x, screen_y=y))
+
+
+def key(app, name: str) -> None:
+    app.post_message(events.Key(name, name if len(name) == 1 else None))
+
+
+async def until(pilot, condition, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        await pilot.pause(0.05)
 
 
 async def test_clicks_reach_the_widget_under_them():
@@ -26,3 +51,69 @@ async def test_clicks_reach_the_widget_under_them():
         click(app, tabs.region.x + start + 2, tabs.region.y)
         await pilot.pause(0.2)
         assert app.current_mode == "sampling"
+
+
+async def test_a_second_enter_or_escape_closes_only_the_prompt(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    app = LearnGPTApp()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await until(pilot, lambda: app.engine_ready)
+        for keys in (["enter", "enter"], ["escape", "escape"], ["enter", "escape"]):
+            await pilot.press("ctrl+o")
+            await until(pilot, lambda: isinstance(app.screen, PathPrompt))
+            for name in keys:
+                key(app, name)
+            await pilot.pause(0.3)
+            assert app._exception is None
+            assert app.current_mode == "digits" and type(app.screen).__name__ == "DigitsScreen"
+        await pilot.press("question_mark")
+        await until(pilot, lambda: isinstance(app.screen, HelpScreen))
+        key(app, "escape")
+        key(app, "escape")  # reaches the help screen too, which is closing already
+        await pilot.pause(0.3)
+        assert app._exception is None and type(app.screen).__name__ == "DigitsScreen"
+
+
+async def test_keys_typed_just_after_quit_go_nowhere():
+    app = LearnGPTApp()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await until(pilot, lambda: app.engine_ready)
+        for name in ["q", "2", "3", "question_mark", "escape", "1"]:
+            key(app, name)
+        await pilot.pause(1.0)
+    assert app._exception is None and app.return_code == 0
+
+
+def test_a_gallery_card_can_be_shown_before_it_has_mounted():
+    card = DigitCard()
+    card.show(np.linspace(0, 1, 784), index=7, label=3, guess=5, confidence=0.6)
+    assert card.image.matrix[27, 27] == 1.0
+    assert "#7 is 3: says 5" in str(card.verdict.render())
+
+
+async def test_a_click_on_text_that_was_just_replaced_hits_nothing():
+    app = LearnGPTApp(pane="lessons")
+    async with app.run_test(size=(100, 30)) as pilot:
+        text = app.screen.query_one("#lesson-text", Markdown)
+        await pilot.pause(0.2)
+        x, y = text.region.x + 2, text.region.y + 4
+        for _ in range(6):  # the next step's text replaces the paragraph under the mouse
+            key(app, "n")
+            click(app, x, y)
+            await pilot.pause(0)
+        await pilot.pause(0.3)
+        assert app._exception is None and app.is_running
+
+
+def test_thousands_of_random_keys_and_clicks_leave_the_app_alive():
+    monkey = ROOT / "tools" / "monkey.py"
+    result = subprocess.run(
+        [sys.executable, str(monkey), "3000", "20261122"],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        cwd=ROOT,
+    )
+    report = (result.stdout + result.stderr)[-4000:]
+    assert result.returncode == 0, report
+    assert "survived 3000 inputs" in result.stdout, report

@@ -6,9 +6,9 @@ need the engine wait for `EngineReady`.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from textual import work
+from textual import events, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.message import Message
@@ -40,6 +40,7 @@ class LearnGPTApp(App):
     ]
     engine_ready: reactive[bool] = reactive(False)
     lesson: LessonState | None = None  # the lesson followed beside the panes (tui.panes.base)
+    quitting = False  # set by exit(): input still queued is dropped
 
     def __init__(
         self, pane: str = "digits", threads: int | None = None, data_dir: str | None = None
@@ -64,6 +65,17 @@ class LearnGPTApp(App):
 
     def on_engine_ready(self, _: EngineReady) -> None:
         self.engine_ready = True
+
+    def exit(self, *args: Any, **kwargs: Any) -> None:
+        self.quitting = True
+        super().exit(*args, **kwargs)
+
+    async def on_event(self, event: events.Event) -> None:
+        """Once quitting has begun, keys and clicks still queued go nowhere: a key typed just
+        after `q` ("q2") would otherwise open a pane while the app is being taken down."""
+        if self.quitting and isinstance(event, events.InputEvent):
+            return
+        await super().on_event(event)
 
     def action_help(self) -> None:
         from tui.widgets.help_screen import HelpScreen

@@ -161,6 +161,16 @@ class PaneScreen(Screen):
     def compose_body(self) -> ComposeResult:
         yield from ()
 
+    def _forward_event(self, event: events.Event) -> None:
+        """Drop a mouse press on a widget removed since the last layout (the lesson text
+        between steps, a heatmap of a head redrawn): it hits nothing. Textual 8.2.8 would
+        start a text selection in it and crash on the detached widget's missing parent."""
+        if isinstance(event, events.MouseDown):
+            widget, _ = self.get_widget_and_offset_at(event.x, event.y)
+            if widget is not None and widget is not self and widget.parent is None:
+                return
+        super()._forward_event(event)
+
     def pane_commands(self) -> list:
         """Extra command-palette entries while this pane is showing."""
         return []

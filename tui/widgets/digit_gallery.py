@@ -15,17 +15,24 @@ CELL_WIDTH = 30  # 28 columns of digit and a gap
 
 
 class DigitCard(Vertical):
+    """One test digit and the network's answer. Its parts exist from the start, so a card
+    can be shown before it has finished mounting."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.image = Heatmap(np.zeros((28, 28)), colormap="gray", vmin=0.0, vmax=1.0, legend=False)
+        self.verdict = Label("", classes="verdict")
+
     def compose(self) -> ComposeResult:
-        yield Heatmap(np.zeros((28, 28)), colormap="gray", vmin=0.0, vmax=1.0, legend=False)
-        yield Label("", classes="verdict")
+        yield self.image
+        yield self.verdict
 
     def show(
         self, image: np.ndarray, index: int, label: int, guess: int, confidence: float
     ) -> None:
-        self.query_one(Heatmap).update_matrix(image.reshape(28, 28), vmin=0.0, vmax=1.0)
-        verdict = self.query_one(".verdict", Label)
+        self.image.update_matrix(image.reshape(28, 28), vmin=0.0, vmax=1.0)
         mark = "[green]✓[/green]" if guess == label else "[red]✗[/red]"
-        verdict.update(f"#{index} is {label}: says {guess} {confidence:4.0%} {mark}")
+        self.verdict.update(f"#{index} is {label}: says {guess} {confidence:4.0%} {mark}")
 
 
 class DigitGallery(Vertical, can_focus=True):

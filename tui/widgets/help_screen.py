@@ -19,3 +19,8 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help"):
             yield Markdown(self.text)
+
+    async def action_dismiss(self, result: None = None) -> None:
+        """Close once: a second key queued before a pane switch must not pop another screen."""
+        if self.is_active:
+            await super().action_dismiss(result)

@@ -23,7 +23,13 @@ class PathPrompt(ModalScreen[str | None]):
             yield Label("enter to confirm, escape to cancel", classes="hint")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        self.dismiss(event.value.strip() or None)
+        self._close(event.value.strip() or None)
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        self._close(None)
+
+    def _close(self, answer: str | None) -> None:
+        """Close with `answer`, once: a second enter, or one queued before a pane switch,
+        would otherwise pop whichever screen is on top instead."""
+        if self.is_active:
+            self.dismiss(answer)
