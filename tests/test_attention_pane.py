@@ -99,13 +99,19 @@ async def translated(pilot, view, text: str, timeout: float = 30.0) -> None:
     await pilot.pause(0.1)
 
 
+async def translate_tab(pilot):
+    """The Translate tab, showing the shipped translator's 342."""
+    screen = await looked(pilot)
+    await pilot.press("d")
+    view = screen.query_one(TranslationView)
+    await translated(pilot, view, "342")
+    return screen, view
+
+
 async def test_translate_tab_draws_the_cross_attention_alignment():
     app = LearnGPTApp(pane="attention")
     async with app.run_test(size=(100, 30)) as pilot:
-        screen = await looked(pilot)
-        await pilot.press("d")
-        view = screen.query_one(TranslationView)
-        await translated(pilot, view, "342")
+        screen, view = await translate_tab(pilot)
         assert "342" in str(screen.query_one("#tr-result").render())
         assert "held out" in str(screen.query_one("#tr-result").render())
         last = screen.query_one("#tr-map-2", Heatmap).matrix  # words x digits written
@@ -135,10 +141,7 @@ async def test_translate_tab_draws_the_cross_attention_alignment():
 async def test_bad_number_words_get_a_message(words, message):
     app = LearnGPTApp(pane="attention")
     async with app.run_test(size=(100, 30)) as pilot:
-        screen = await looked(pilot)
-        await pilot.press("d")
-        view = screen.query_one(TranslationView)
-        await translated(pilot, view, "342")
+        screen, view = await translate_tab(pilot)
         await pilot.press("e")
         screen.query_one("#tr-words").value = words
         await pilot.press("enter")
@@ -157,9 +160,7 @@ def test_snapshot(snap_compare, size):
 
 def test_translate_tab_snapshot(snap_compare):
     async def run_before(pilot) -> None:
-        await looked(pilot)
-        await pilot.press("d")
-        await translated(pilot, pilot.app.screen.query_one(TranslationView), "342")
+        await translate_tab(pilot)
 
     assert snap_compare(
         LearnGPTApp(pane="attention"), terminal_size=(80, 24), run_before=run_before

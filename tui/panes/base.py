@@ -238,12 +238,16 @@ class PaneScreen(Screen):
         state.step = step
         await follow_step(self.app, state)
 
+    def lesson_scroll_box(self) -> VerticalScroll | None:
+        """Where the lesson's text scrolls on this screen (the sidebar's, if it has one)."""
+        return next(iter(self.query("#lesson-side-scroll").results(VerticalScroll)), None)
+
     def action_lesson_scroll(self, direction: int) -> None:
-        for scroll in self.query("#lesson-side-scroll").results(VerticalScroll):
-            if direction > 0:
-                scroll.scroll_page_down(animate=False)
-            else:
-                scroll.scroll_page_up(animate=False)
+        scroll = self.lesson_scroll_box()
+        if scroll is not None and direction > 0:
+            scroll.scroll_page_down(animate=False)
+        elif scroll is not None:
+            scroll.scroll_page_up(animate=False)
 
     def action_lesson_hide(self) -> None:
         state = lesson_state(self.app)

@@ -170,12 +170,8 @@ class LessonsScreen(PaneScreen):
     async def action_lesson_step(self, delta: int) -> None:
         self.action_step(delta)
 
-    def action_lesson_scroll(self, direction: int) -> None:
-        scroll = self.query_one("#lesson-scroll", VerticalScroll)
-        if direction > 0:
-            scroll.scroll_page_down(animate=False)
-        else:
-            scroll.scroll_page_up(animate=False)
+    def lesson_scroll_box(self) -> VerticalScroll:
+        return self.query_one("#lesson-scroll", VerticalScroll)
 
     def action_lesson_hide(self) -> None:
         """ctrl+l here: back to the pane the followed lesson is on, if any."""
