@@ -118,6 +118,7 @@ class VariantResult:
     visible: np.ndarray | None = None  # bool (T, T): which cells of `attention` the mask shows
     diverged: str = ""  # why it stopped early, if it did
     seconds: float = 0.0  # time spent training this variant
+    parameters: int = 0  # the model's trainable parameters
 
     @property
     def name(self) -> str:
@@ -170,9 +171,10 @@ def words_of(text: str) -> list[str]:
 
 
 def real_word_share(sample: str, vocabulary: set[str]) -> float:
-    """The fraction of the sample's words (see `words_of`) that are in `vocabulary`; 0 when the
-    sample has no words at all."""
-    words = words_of(sample)
+    """The fraction of the sample's words of two letters or more (see `words_of`) that are in
+    `vocabulary`; 0 when it has none. One-letter words are left out: "a", "I" and "O" are
+    real, so letter soup would otherwise score as writing."""
+    words = [w for w in words_of(sample) if len(w) > 1]
     if not words:
         return 0.0
     return sum(w in vocabulary for w in words) / len(words)
@@ -188,8 +190,14 @@ def future_attention(weights: np.ndarray) -> float:
 
 
 # -- the verdict ------------------------------------------------------------------------------
+# a learned W_q or W_k turns any of these scores into any other: scaling, a sign, a permutation
+ABSORBABLE_SCORES = frozenset({"scaled_dot", "dot", "negated", "reversed"})
 _WHY_SAME = {
     "score": "the learned query and key matrices can absorb this change of score",
+    "score-new": (
+        "no query or key matrix can undo this change of score, yet at this size the model "
+        "learns to work about as well with the other similarity"
+    ),
     "positional": "the model finds positions either way at this size",
     "n_head": "splitting the same width into more or fewer heads changes little here",
     "dropout": "at this budget dropout neither helps nor hurts much",
@@ -205,6 +213,17 @@ def _pct(x: float) -> str:
 def differences(a: Variant, b: Variant) -> list[str]:
     """The settings (of VARIANT_KEYS) on which the two variants differ."""
     return [k for k in VARIANT_KEYS if a.setting(k) != b.setting(k)]
+
+
+def _why_same(a: Variant, b: Variant) -> str:
+    """Why two variants differing in exactly one setting can end the same ("" otherwise)."""
+    changed = differences(a, b)
+    if len(changed) != 1:
+        return ""
+    if changed == ["score"]:
+        scores = {a.setting("score"), b.setting("score")}
+        return _WHY_SAME["score" if scores <= ABSORBABLE_SCORES else "score-new"]
+    return _WHY_SAME.get(changed[0], "")
 
 
 def fewer_real_words(x: VariantResult, y: VariantResult) -> bool:
@@ -276,8 +295,7 @@ def verdict(a: VariantResult, b: VariantResult) -> list[str]:
     else:
         gap = b.final_val - a.final_val
         if abs(gap) <= CLOSE:
-            changed = differences(a.variant, b.variant)
-            why = _WHY_SAME.get(changed[0], "") if len(changed) == 1 else ""
+            why = _why_same(a.variant, b.variant)
             out.append(
                 f"{a.name} and {b.name} end within {CLOSE:.2f} of each other in validation "
                 f"loss ({a.final_val:.2f} vs {b.final_val:.2f})" + (f": {why}." if why else ".")
@@ -391,6 +409,7 @@ def _finish(track: _Track, probe: str, seed: int, vocabulary: set[str]) -> Varia
         empty_rows=list(look.empty_rows[last]),
         visible=visible,
         diverged=track.diverged,
+        parameters=run.model.num_params(),
         seconds=track.seconds,
     )
 

@@ -141,6 +141,9 @@ def test_real_word_share_counts_words_of_the_text():
     assert real_word_share("to BE or not! xqzt", vocabulary) == pytest.approx(4 / 5)
     assert real_word_share("\n\n... --", vocabulary) == 0.0  # no words at all
     assert real_word_share("qqq zzz", vocabulary) == 0.0
+    # one-letter words are left out: letter soup is not writing, though "a" and "I" are words
+    assert real_word_share("a b I o c to be", vocabulary | {"a", "i"}) == 1.0
+    assert real_word_share("a I o t e", vocabulary | {"a", "i"}) == 0.0
 
 
 def test_future_attention_is_the_weight_on_later_positions():
@@ -203,6 +206,11 @@ def test_verdict_close_losses_with_one_change_give_its_reason():
     assert verdict(a, b)[0] == (
         "A and B end within 0.05 of each other in validation loss (2.31 vs 2.33): the learned "
         "query and key matrices can absorb this change of score."
+    )
+    squared = verdict(a, result("B", 2.31, 2.33, 0.2, score="squared"))[0]
+    assert squared.endswith(
+        "no query or key matrix can undo this change of score, yet at this size the model "
+        "learns to work about as well with the other similarity."
     )
     two_changes = result("B", 2.31, 2.33, 0.2, score="negated", n_head=1)
     assert verdict(a, two_changes)[0].endswith("(2.31 vs 2.33).")

@@ -62,7 +62,8 @@ async def test_the_classic_cheat_end_to_end():
         assert "Real words in the samples: A " in verdict
         curves = screen.query_one(LabCurves)
         assert [len(curves.series[n]) for n in "AB"] == [CHEAT_STEPS, CHEAT_STEPS]
-        assert curves.legend["A"].startswith("train ") and " val " in curves.legend["B"]
+        assert curves.legend["A"].startswith("105k params · train ")
+        assert " val " in curves.legend["B"]
         a, b = screen.comparisons[0].results
         assert b.final_train < 0.5 * a.final_train
         for k in "ab":

@@ -222,6 +222,13 @@ async def test_step_keys_in_the_lessons_pane_and_beside_a_pane():
         assert (lessons.index, lessons.step) == (0, 0)  # where the sidebar had got to
         await pilot.press("ctrl+l")  # back to the followed pane, with the lesson beside it
         assert app.current_mode == "digits" and sidebar.display
+        side = sidebar.query_one("#lesson-side-scroll")
+        assert side.max_scroll_y > 0  # a narrow sidebar: the step's text runs on
+        await pilot.press("ctrl+down")
+        assert side.scroll_target_y > 0
+        await pilot.resize_terminal(80, 24)
+        await pilot.press("5", "ctrl+down")  # and the Lessons pane scrolls its own text
+        assert lessons.query_one("#lesson-scroll").scroll_target_y > 0
 
 
 async def test_a_setup_a_pane_does_not_know_is_one_warning_each():

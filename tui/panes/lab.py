@@ -152,6 +152,7 @@ class LabScreen(PaneScreen):
         self.total = DEFAULT_STEPS
         self.live_steps: dict[str, int] = {"A": 0, "B": 0}
         self.live_loss: dict[str, float | None] = {"A": None, "B": None}
+        self.parameters: dict[str, int] = {}  # of the run in progress, per variant
         self.started_at = 0.0
         self.run_id = 0
 
@@ -315,6 +316,7 @@ class LabScreen(PaneScreen):
         self.shown = None
         self.live_steps = {"A": 0, "B": 0}
         self.live_loss = {"A": None, "B": None}
+        self.parameters = {}
         self.started_at = time.monotonic()
         self.clear_results(f"Training for {steps} steps each…")
         self.query_one("#lab-history", Select).clear()  # what shows is the live run
@@ -483,8 +485,8 @@ class LabScreen(PaneScreen):
 
     def on_lab_ready(self, message: LabReady) -> None:
         if self.current(message):
-            legend = f"{message.parameters / 1e3:.0f}k parameters"
-            self.query_one(LabCurves).set_legend(message.variant, legend)
+            self.parameters[message.variant] = message.parameters
+            self.query_one(LabCurves).set_legend(message.variant, size(message.parameters))
 
     def on_lab_progress(self, message: LabProgress) -> None:
         if not self.current(message):
@@ -498,7 +500,8 @@ class LabScreen(PaneScreen):
         for ev in message.evals:
             curves.set_legend(
                 ev.name,
-                f"step {ev.eval.step}: train {ev.eval.train_loss:.2f} val {ev.eval.val_loss:.2f}",
+                f"{size(self.parameters.get(ev.name, 0))} · step {ev.eval.step}: "
+                f"train {ev.eval.train_loss:.2f} val {ev.eval.val_loss:.2f}",
             )
         parts = [
             f"{n} {self.live_steps[n]}/{self.total}"
@@ -520,7 +523,7 @@ class LabScreen(PaneScreen):
         seconds = time.monotonic() - self.started_at
         self.set_status(
             f"Done in {seconds:.0f} s: "
-            + "  ·  ".join(f"{r.name} {legend(r)}" for r in message.done.results)
+            + "  ·  ".join(f"{r.name} {losses(r)}" for r in message.done.results)
         )
 
     def on_lab_ended(self, message: LabEnded) -> None:
@@ -586,8 +589,18 @@ def shown_sample(text: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", text.strip("\n")) or "—"
 
 
-def legend(result: VariantResult) -> str:
+def size(parameters: int) -> str:
+    """'105k params' (nothing while unknown)."""
+    return f"{parameters / 1e3:.0f}k params" if parameters else ""
+
+
+def losses(result: VariantResult) -> str:
     """'train 2.41 val 2.46' (or why there is no loss)."""
     if result.diverged:
         return "diverged"
     return f"train {result.final_train:.2f} val {result.final_val:.2f}"
+
+
+def legend(result: VariantResult) -> str:
+    """'105k params · train 2.41 val 2.46': the curves' legend."""
+    return " · ".join(part for part in (size(result.parameters), losses(result)) if part)
