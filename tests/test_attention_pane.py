@@ -127,6 +127,11 @@ async def test_translate_tab_draws_the_cross_attention_alignment():
         await pilot.press("enter")
         await translated(pilot, view, "9005")
         assert screen.query_one("#tr-map-1", Heatmap).matrix.shape == (3, 5)
+        assert "a training number" in str(screen.query_one("#tr-result").render())
+        screen.query_one("#tr-words").value = "nineteen hundred"  # not how it was taught 1900
+        await pilot.press("e", "enter")
+        await translated(pilot, view, "101")
+        assert "writes 101 “one hundred one”" in str(screen.query_one("#tr-result").render())
         assert screen.focused is None
 
 

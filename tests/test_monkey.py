@@ -19,6 +19,7 @@ from textual.widgets import Markdown
 from tui.app import LearnGPTApp
 from tui.widgets.digit_gallery import DigitCard
 from tui.widgets.help_screen import HelpScreen
+from tui.widgets.palette import Palette
 from tui.widgets.pane_tabs import PaneTabs
 from tui.widgets.path_prompt import PathPrompt
 
@@ -70,6 +71,17 @@ async def test_a_second_enter_or_escape_closes_only_the_prompt(tmp_path, monkeyp
         await until(pilot, lambda: isinstance(app.screen, HelpScreen))
         key(app, "escape")
         key(app, "escape")  # reaches the help screen too, which is closing already
+        await pilot.pause(0.3)
+        assert app._exception is None and type(app.screen).__name__ == "DigitsScreen"
+
+
+async def test_two_clicks_on_the_palette_background_close_only_the_palette():
+    app = LearnGPTApp()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("ctrl+p")
+        await until(pilot, lambda: isinstance(app.screen, Palette))
+        click(app, 50, 25)  # below the palette's list: its background
+        click(app, 50, 25)
         await pilot.pause(0.3)
         assert app._exception is None and type(app.screen).__name__ == "DigitsScreen"
 

@@ -77,6 +77,12 @@ class LearnGPTApp(App):
             return
         await super().on_event(event)
 
+    def action_command_palette(self) -> None:
+        from tui.widgets.palette import Palette
+
+        if self.use_command_palette and not Palette.is_open(self):
+            self.push_screen(Palette(id="--command-palette"))
+
     def action_help(self) -> None:
         from tui.widgets.help_screen import HelpScreen
 

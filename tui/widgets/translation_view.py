@@ -33,6 +33,7 @@ class Translation:
     weights: np.ndarray  # (layers, heads, len(digits), len(words)); each row sums to 1
     text: str  # the translation
     heldout: bool | None  # whether the number written was held out of training (None: not one)
+    canonical: str  # how the training data writes that number in words ("" if not a number)
     aligned: list[tuple[str, str, float]]  # (digit, source word, weight), last layer's mean
 
 
@@ -59,11 +60,15 @@ def alignment_lines(translation: Translation) -> str:
 
 
 def verdict(translation: Translation) -> str:
-    """The answer and whether the model could have memorised it."""
-    if translation.heldout is None:
-        return f"→ {translation.text or 'nothing'}"
-    seen = "held out: never trained on" if translation.heldout else "a training number"
-    return f"→ [b]{translation.text} [/b]· {seen}"
+    """The answer, and whether the model could have memorised it; or, when the words are not
+    how its training data writes the number it wrote, how they would be."""
+    t = translation
+    if t.heldout is None:
+        return f"→ [b]{t.text or 'nothing'}[/b]"
+    if t.canonical != " ".join(t.words):
+        return f"→ [b]{t.text} [/b]· its training data writes {t.text} “{t.canonical}”"
+    seen = "held out: never trained on" if t.heldout else "a training number"
+    return f"→ [b]{t.text} [/b]· {seen}"
 
 
 class TranslationView(Vertical):
@@ -130,9 +135,12 @@ class TranslationView(Vertical):
         except EngineError as exc:
             self.post_message(TranslateFailed(str(exc)))
             return
-        number = int(text) if text.isdigit() else None
+        number = int(text) if text.isdigit() and int(text) <= seq2seq.MAX_NUMBER else None
         held = seq2seq.is_heldout(number) if number is not None else None
-        self.post_message(Translated(Translation(sources, digits, weights, text, held, aligned)))
+        canonical = seq2seq.number_words(number) if number is not None else ""
+        self.post_message(
+            Translated(Translation(sources, digits, weights, text, held, canonical, aligned))
+        )
 
     @on(Input.Submitted, "#tr-words")
     def _submitted(self, event: Input.Submitted) -> None:
