@@ -170,3 +170,20 @@ def test_translate_tab_snapshot(snap_compare):
     assert snap_compare(
         LearnGPTApp(pane="attention"), terminal_size=(80, 24), run_before=run_before
     )
+
+
+def test_row_bars_show_the_stage_scores_that_softmax_turns_into_the_weights():
+    from engine.data.sources import PRETRAINED_GPT
+    from engine.inspect import inspect_attention
+    from engine.train import load_model
+    from tui.panes.attention import row_bars
+
+    model, tokenizer = load_model(PRETRAINED_GPT)
+    look = inspect_attention(model, tokenizer, "To be, or not to be")
+    lines = row_bars(look, 0, 0, 5, stage="masked").splitlines()
+    assert "(and its masked score)" in lines[0] and "sees 6 of 19" in lines[0]
+    shown = [(float(line.split()[-2]), float(line.split()[-1])) for line in lines[1:7]]
+    scores = np.array([score for _, score in shown])
+    softmax = np.exp(scores - scores.max()) / np.exp(scores - scores.max()).sum()
+    np.testing.assert_allclose([weight for weight, _ in shown], softmax, atol=2e-3)
+    assert "score" not in row_bars(look, 0, 0, 5, stage="weights").splitlines()[0]

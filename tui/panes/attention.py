@@ -100,17 +100,23 @@ class LookFailed(Message):
         self.error = error
 
 
-def row_bars(inspection: Inspection, layer: int, head: int, row: int, top: int = 12) -> str:
-    """One query's weights: the keys it takes most from, as numbers and bars."""
+def row_bars(
+    inspection: Inspection, layer: int, head: int, row: int, stage: str = "weights", top: int = 12
+) -> str:
+    """One query's weights: the keys it takes most from, as numbers and bars; on the scores,
+    scaled and masked stages each key's number at that stage too, to see softmax at work."""
     weights = inspection.stage(layer, head, "weights")[row]
     hidden = np.isinf(inspection.stage(layer, head, "masked")[row])
+    before = inspection.stage(layer, head, stage)[row] if stage in STAGES[:3] else None
     tokens = inspection.tokens
     visible = np.flatnonzero(~hidden)
-    lines = [f"query {row} {tokens[row]!r} sees {len(visible)} of {len(tokens)}; takes most:"]
+    also = f" (and its {stage} score)" if before is not None else ""
+    lines = [f"query {row} {tokens[row]!r} sees {len(visible)} of {len(tokens)}; takes most{also}:"]
     for j in sorted(visible, key=lambda j: -weights[j])[:top]:
         filled = int(round(float(weights[j]) * BAR))
+        score = f"  {before[j]:+7.2f}" if before is not None else ""
         lines.append(
-            f"{j:<3} {tokens[j]!r:<5} {'█' * filled}{'░' * (BAR - filled)} {weights[j]:.3f}"
+            f"{j:<3} {tokens[j]!r:<5} {'█' * filled}{'░' * (BAR - filled)} {weights[j]:.3f}" + score
         )
     rest = len(visible) - top
     if rest > 0:
@@ -414,7 +420,9 @@ class AttentionScreen(PaneScreen):
             masked=hidden if self.stage in ("masked", "weights") else None,
             vmin=0.0 if self.stage == "weights" else None,
         )
-        self.query_one("#att-row", Static).update(row_bars(look, self.layer, self.head, self.row))
+        self.query_one("#att-row", Static).update(
+            row_bars(look, self.layer, self.head, self.row, self.stage)
+        )
         guesses = "  ".join(f"{piece!r} {p:.2f}" for piece, p in look.next_token)
         self.query_one("#att-next", Static).update(f"\nnext token after the sentence: {guesses}")
         self._draw_heads()
