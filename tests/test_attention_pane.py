@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
+from textual.widgets import Select
 
 from tui.app import LearnGPTApp
 from tui.widgets.heatmap import Heatmap
@@ -187,3 +189,26 @@ def test_row_bars_show_the_stage_scores_that_softmax_turns_into_the_weights():
     softmax = np.exp(scores - scores.max()) / np.exp(scores - scores.max()).sum()
     np.testing.assert_allclose([weight for weight, _ in shown], softmax, atol=2e-3)
     assert "score" not in row_bars(look, 0, 0, 5, stage="weights").splitlines()[0]
+
+
+async def test_a_translator_the_learner_trained_can_be_chosen(tmp_path, monkeypatch):
+    from engine.seq2seq import TranslatorTrained, save_translator, train_translator
+
+    short = {"warmup_iters": 2, "eval_interval": 5, "batch_size": 16}
+    run = train_translator(seed=1, steps=5, train=short, heldout_size=16)
+    trained = next(e for e in run if isinstance(e, TranslatorTrained))
+    monkeypatch.chdir(tmp_path)
+    save_translator(Path("runs/numbers-seq2seq.pt"), trained)
+    app = LearnGPTApp(pane="attention")
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen, view = await translate_tab(pilot)
+        shipped = view.translation.weights
+        assert view.offered == ["shipped", "runs/numbers-seq2seq.pt"]
+        screen.query_one("#tr-model", Select).value = "runs/numbers-seq2seq.pt"
+        deadline = time.monotonic() + 30
+        while view.translation.weights.shape == shipped.shape and np.allclose(
+            view.translation.weights, shipped
+        ):
+            assert time.monotonic() < deadline, "the chosen translator was not used"
+            await pilot.pause(0.05)
+        assert view.loaded[0] == "runs/numbers-seq2seq.pt"

@@ -11,17 +11,19 @@ computes attention.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, HorizontalScroll, Vertical, VerticalScroll
 from textual.message import Message
-from textual.widgets import Input, Label, Static
+from textual.widgets import Input, Label, Select, Static
 
 from tui.widgets.heatmap import Heatmap
 
 EXAMPLE_WORDS = "three hundred forty two"
+SHIPPED = "shipped"
 
 
 @dataclass(frozen=True)
@@ -79,6 +81,8 @@ class TranslationView(Vertical):
     TranslationView #tr-inputs { height: 1; margin-bottom: 1; }
     TranslationView #tr-words { width: 36; margin-right: 1; }
     TranslationView #tr-result { width: 1fr; }
+    TranslationView #tr-models { height: 1; }
+    TranslationView #tr-model { width: 40; }
     TranslationView #tr-layers { height: auto; }
     TranslationView .tr-layer { width: auto; height: auto; margin-right: 2; }
     TranslationView #tr-align { width: 1fr; height: auto; }
@@ -90,13 +94,23 @@ class TranslationView(Vertical):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.model = None
+        self.loaded: tuple[str, object] | None = None  # (which, model): the last one loaded
         self.translation: Translation | None = None
+        self.offered: list[str] = [SHIPPED]  # the translators the select lists
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="tr-inputs"):
             yield Input(EXAMPLE_WORDS, id="tr-words", compact=True)
             yield Label("Loading the translator…", id="tr-result")
+        with Horizontal(id="tr-models"):
+            yield Label("translator ")
+            yield Select(
+                [("shipped (numbers-seq2seq)", SHIPPED)],
+                value=SHIPPED,
+                allow_blank=False,
+                id="tr-model",
+                compact=True,
+            )
         with VerticalScroll():
             yield Static(
                 "Cross-attention: a column per digit written (decoder query), a row per "
@@ -117,21 +131,39 @@ class TranslationView(Vertical):
         box = self.query_one("#tr-words", Input)
         if words is not None:
             box.value = words
-        self._run(box.value)
+        self._offer_runs()
+        self._run(box.value, str(self.query_one("#tr-model", Select).value))
+
+    def _offer_runs(self) -> None:
+        """The shipped translator and those `learn-gpt train translate` saved in runs/."""
+        runs = sorted(Path("runs").glob("*seq2seq*.pt")) if Path("runs").is_dir() else []
+        options = [("shipped (numbers-seq2seq)", SHIPPED), *((p.name, str(p)) for p in runs)]
+        if [value for _, value in options] != self.offered:
+            select = self.query_one("#tr-model", Select)
+            chosen = select.value
+            self.offered = [value for _, value in options]
+            select.set_options(options)
+            select.value = chosen if chosen in self.offered else SHIPPED
+
+    @on(Select.Changed, "#tr-model")
+    def _model_chosen(self, event: Select.Changed) -> None:
+        event.stop()
+        if self.loaded is not None and event.value != self.loaded[0]:  # not the one at mount
+            self._run(self.query_one("#tr-words", Input).value, str(event.value))
 
     @work(thread=True, exclusive=True, group="translate")
-    def _run(self, words: str) -> None:
+    def _run(self, words: str, which: str) -> None:
         from engine import seq2seq
         from engine.errors import EngineError
 
         try:
-            if self.model is None:
-                self.model = seq2seq.load_translator()
-            sources, digits, weights = seq2seq.cross_attention(self.model, words)
-            text = seq2seq.translate(self.model, words)
-            aligned = [
-                (a.token, a.source_word, a.weight) for a in seq2seq.alignment(self.model, words)
-            ]
+            if self.loaded is None or self.loaded[0] != which:
+                path = seq2seq.PRETRAINED if which == SHIPPED else which
+                self.loaded = (which, seq2seq.load_translator(path))
+            model = self.loaded[1]
+            sources, digits, weights = seq2seq.cross_attention(model, words)
+            text = seq2seq.translate(model, words)
+            aligned = [(a.token, a.source_word, a.weight) for a in seq2seq.alignment(model, words)]
         except EngineError as exc:
             self.post_message(TranslateFailed(str(exc)))
             return
@@ -145,7 +177,7 @@ class TranslationView(Vertical):
     @on(Input.Submitted, "#tr-words")
     def _submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        self._run(event.value)
+        self.translate()
         self.screen.set_focus(None)
 
     def on_translated(self, message: Translated) -> None:
