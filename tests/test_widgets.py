@@ -86,6 +86,19 @@ async def test_half_blocks_pair_rows_and_size_themselves() -> None:
         assert "0.00" in legend and "1.00" in legend and "▁" in legend and "█" in legend
 
 
+async def test_a_long_title_wraps_above_the_scale_instead_of_widening_the_map() -> None:
+    title = "softmax weights: each row sums to 1 (layer 1, head 1)"  # 53 characters
+    heatmap = Heatmap(gradient(), colormap="gray", title=title)
+    async with OneWidget(heatmap).run_test(size=(80, 24)):
+        assert heatmap.size.width == 28  # the grid's width, not the title's
+        lines = [heatmap.render_line(y).text.rstrip() for y in range(14, heatmap.size.height)]
+        assert " ".join(lines[:-1]) == title and all(len(line) <= 28 for line in lines)
+        assert "0.00" in lines[-1] and "1.00" in lines[-1]
+    short = Heatmap(gradient(), colormap="gray", title="A")
+    async with OneWidget(short).run_test(size=(80, 24)):
+        assert short.size.height == 14 + 1 and short.render_line(14).text.startswith("A 0.00")
+
+
 async def test_update_matrix_changes_colours_and_range() -> None:
     heatmap = Heatmap(gradient(), colormap="gray")
     async with OneWidget(heatmap).run_test(size=(80, 24)) as pilot:

@@ -1,9 +1,10 @@
 """Save SVG screenshots of the app in fixed states, for the README and for looking at.
 
 Usage: python tools/screenshots.py [OUT_DIR]   (default docs/)
-Drives the real app with Textual's Pilot: steps one mini-batch by hand, trains the digit
-network on the bundled sample (seed 0, 30 epochs), then saves each tab of the Digits pane at
-120x40.
+Drives the real app with Textual's Pilot at 120x40: steps one mini-batch by hand, trains the
+digit network on the bundled sample (seed 0, 30 epochs) and saves each tab of the Digits pane;
+then the Attention pane on the pizza sentence (the shipped model, as it opens), its Translate
+tab, and the Lessons pane on lesson 4.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import sys
 from pathlib import Path
 
 from tui.app import LearnGPTApp
+from tui.widgets.translation_view import TranslationView
 
 TABS = {"t": "train", "g": "test-digits", "w": "neurons", "i": "shapes", "d": "draw"}
 
@@ -33,8 +35,25 @@ async def main(out: Path) -> None:
         for key, name in TABS.items():
             await pilot.press(key)
             await pilot.pause(0.3)
-            app.save_screenshot(str(out / f"digits-{name}.svg"))
-            print(out / f"digits-{name}.svg")
+            save(app, out / f"digits-{name}.svg")
+        await pilot.press("2")
+        while app.screen.inspection is None:
+            await pilot.pause(0.1)
+        await pilot.pause(0.3)
+        save(app, out / "attention-pizza.svg")
+        await pilot.press("d")
+        while app.screen.query_one(TranslationView).translation is None:
+            await pilot.pause(0.1)
+        await pilot.pause(0.3)
+        save(app, out / "attention-translate.svg")
+        await pilot.press("5", "down", "down", "down")
+        await pilot.pause(0.3)
+        save(app, out / "lessons.svg")
+
+
+def save(app: LearnGPTApp, path: Path) -> None:
+    app.save_screenshot(str(path))
+    print(path)
 
 
 if __name__ == "__main__":

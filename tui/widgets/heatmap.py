@@ -9,6 +9,7 @@ the width changes.
 from __future__ import annotations
 
 import math
+import textwrap
 
 import numpy as np
 from rich.cells import cell_len
@@ -428,19 +429,24 @@ class Heatmap(Widget):
     def _legend_core_width(self) -> int:
         return len(format_value(self._lo)) + len(RAMP) + len(format_value(self._hi)) + 2
 
-    def _legend_width(self) -> int:
-        core = self._legend_core_width()
-        return core + (len(self.title) + 1 if self.title else 0)
+    def _title_lines(self, width: int) -> list[str]:
+        """The title on lines of its own above the scale, when it does not fit beside it (so
+        a long title never makes the widget wider than its grid)."""
+        if not self.title or len(self.title) + 1 + self._legend_core_width() <= width:
+            return []
+        return textwrap.wrap(self.title, max(width, 1))
 
     def _has_legend(self) -> bool:
         return self.legend and self._matrix is not None
 
     def get_content_width(self, container: Size, viewport: Size) -> int:
         width = self._grid_size.width
-        return max(width, self._legend_width()) if self._has_legend() else width
+        return max(width, self._legend_core_width()) if self._has_legend() else width
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
-        return self._grid_size.height + (1 if self._has_legend() else 0)
+        if not self._has_legend():
+            return self._grid_size.height
+        return self._grid_size.height + len(self._title_lines(width)) + 1
 
     def cell_at(self, x: int, y: int) -> tuple[int, int] | None:
         """The matrix (row, col) under content offset (x, y), or None off the grid.
@@ -498,7 +504,11 @@ class Heatmap(Widget):
     def _build_line(self, y: int, width: int) -> Strip:
         grid = self._grid_size
         if y >= grid.height:
-            if y == grid.height and self._has_legend():
+            titles = self._title_lines(width) if self._has_legend() else []
+            below = y - grid.height
+            if below < len(titles):
+                return Strip([Segment(titles[below], Style(bold=True))])
+            if below == len(titles) and self._has_legend():
                 return self._legend_strip(width)
             return Strip.blank(width, PLAIN)
         if self.labelled:
