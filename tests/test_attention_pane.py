@@ -212,3 +212,16 @@ async def test_a_translator_the_learner_trained_can_be_chosen(tmp_path, monkeypa
             assert time.monotonic() < deadline, "the chosen translator was not used"
             await pilot.pause(0.05)
         assert view.loaded[0] == "runs/numbers-seq2seq.pt"
+
+
+async def test_a_model_with_fewer_layers_and_tokens_is_drawn_without_a_stale_row():
+    app = LearnGPTApp(pane="attention")
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await looked(pilot)
+        await pilot.press("L")  # the last of the char model's 4 layers, on row 35
+        assert (screen.layer, screen.row) == (3, 35)
+        screen.query_one("#att-model", Select).value = "words"  # fewer layers, 14 tokens
+        await settled(pilot, screen, lambda s: s.inspection is not None and s.model_name == "words")
+        await pilot.pause(0.2)
+        assert app._exception is None
+        assert screen.layer < 3 and screen.row < len(screen.inspection.tokens)

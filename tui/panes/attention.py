@@ -289,10 +289,13 @@ class AttentionScreen(PaneScreen):
         first = self.inspection is None
         self.inspection, self.parts = message.inspection, message.parts
         n = len(self.inspection.tokens)
-        self.layer = min(self.layer, len(self.inspection.layers) - 1)
-        self.head = min(self.head, self.inspection.layers[0]["weights"].shape[0] - 1)
+        # Set quietly and draw once below: a watcher drawing in between would pair the new
+        # look with the old sentence's row.
+        self.set_reactive(AttentionScreen.layer, min(self.layer, len(self.inspection.layers) - 1))
+        heads = self.inspection.layers[0]["weights"].shape[0]
+        self.set_reactive(AttentionScreen.head, min(self.head, heads - 1))
         if first or self.row >= n:
-            self.row = self._first_row()
+            self.set_reactive(AttentionScreen.row, self._first_row())
         empty = self.inspection.empty_rows[self.layer]
         if empty:
             self.notify(
