@@ -26,9 +26,11 @@ import os
 import random
 import sys
 import tempfile
+from pathlib import Path
 
 from textual import events
 
+import tui.app
 from tui.app import LearnGPTApp
 
 KEYS = (
@@ -53,6 +55,17 @@ KEYS = (
     ]
 )
 SIZE = (100, 30)
+
+
+class MonkeyApp(LearnGPTApp):
+    """The app, except that it does not quit: random typing in the command palette (opened by
+    a click on the footer) can pick its Quit command, which would end the run early."""
+
+    CSS_PATH = str(Path(tui.app.__file__).with_name("app.tcss"))  # not beside this file
+    quit_requests = 0
+
+    def exit(self, *args: object, **kwargs: object) -> None:
+        self.quit_requests += 1
 
 
 async def caught_up(app: LearnGPTApp, timeout: float) -> list[str]:
@@ -100,7 +113,7 @@ def click(app: LearnGPTApp, x: int, y: int) -> None:
 async def main(presses: int, seed: int) -> bool:
     os.chdir(tempfile.mkdtemp())  # saves land in a scratch folder
     rng = random.Random(seed)
-    app = LearnGPTApp()
+    app = MonkeyApp()
     async with app.run_test(size=SIZE) as pilot:
         while not app.engine_ready:
             await pilot.pause(0.05)
@@ -138,12 +151,12 @@ async def main(presses: int, seed: int) -> bool:
         where = f"on {app.current_mode}, {type(app.screen).__name__}; not caught up: {stuck}"
         alive = app.is_running and not stuck and app.current_mode == "lessons"
     if alive and app._exception is None:
-        print(f"survived {presses} inputs (seed {seed})")
+        print(f"survived {presses} inputs (seed {seed}; quit asked {app.quit_requests} times)")
         return True
     if app._exception is not None:
         print(f"EXCEPTION at the end: {app._exception!r}")
     else:
-        print(f"NOT LIVE at the end: {where}")
+        print(f"NOT LIVE at the end: {where}; running {app.is_running}, quitting {app.quitting}")
     return False
 
 
