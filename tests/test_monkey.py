@@ -20,6 +20,7 @@ from tui.app import LearnGPTApp
 from tui.widgets.digit_gallery import DigitCard
 from tui.widgets.help_screen import HelpScreen
 from tui.widgets.palette import Palette
+from tui.widgets.pane_footer import PaneFooter
 from tui.widgets.pane_tabs import PaneTabs
 from tui.widgets.path_prompt import PathPrompt
 
@@ -84,6 +85,30 @@ async def test_two_clicks_on_the_palette_background_close_only_the_palette():
         click(app, 50, 25)
         await pilot.pause(0.3)
         assert app._exception is None and type(app.screen).__name__ == "DigitsScreen"
+
+
+async def test_bindings_changed_under_a_modal_rebuild_the_footer_once():
+    """Each rebuild costs ~15 ms: one per change froze a pane for seconds when it came back."""
+    app = LearnGPTApp()
+    async with app.run_test(size=(100, 30)) as pilot:
+        digits = app.screen
+        footer = digits.query_one(PaneFooter)
+        rebuilds = []
+        rebuild = footer.recompose
+
+        async def counted() -> None:
+            rebuilds.append(1)
+            await rebuild()
+
+        footer.recompose = counted
+        await pilot.press("question_mark")
+        for _ in range(100):
+            digits.refresh_bindings()
+        await pilot.pause(0.2)
+        await pilot.press("escape")
+        await pilot.pause(0.2)
+        assert app.screen is digits and 1 <= len(rebuilds) <= 5  # not one per change
+        assert len(footer.query("FooterKey")) >= 3  # and it still shows the pane's keys
 
 
 async def test_keys_typed_just_after_quit_go_nowhere():

@@ -17,9 +17,10 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Label, Markdown, Select
+from textual.widgets import Header, Label, Markdown, Select
 from textual.widgets.select import InvalidSelectValueError
 
+from tui.widgets.pane_footer import PaneFooter
 from tui.widgets.pane_tabs import PaneTabs
 
 if TYPE_CHECKING:
@@ -156,7 +157,7 @@ class PaneScreen(Screen):
         yield from self.compose_body()
         if self.LESSON_SIDEBAR:
             yield LessonSidebar()
-        yield Footer()
+        yield PaneFooter()
 
     def compose_body(self) -> ComposeResult:
         yield from ()
