@@ -39,8 +39,6 @@ torch and numpy only; nothing here prints.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import math
 import random
 import time
@@ -58,7 +56,8 @@ from engine.errors import ConfigError
 from engine.events import CheckpointSaved, Diverged, StepDone
 from engine.gpt import GPT, GPTConfig
 from engine.inspect import Inspection, inspect_attention
-from engine.train import KIND, TrainConfig, adamw, lr_at
+from engine.toy_task import pick, spec_digest, train_steps
+from engine.train import KIND, TrainConfig
 
 CORPUS_SPEC = "pizza sentences"
 
@@ -202,11 +201,6 @@ def all_examples(split: str) -> list[Example]:
     ]
 
 
-def _pick(rng: random.Random, items: Sequence[Any]) -> Any:
-    # rng.random() is the one draw Python promises to repeat across versions
-    return items[min(len(items) - 1, int(rng.random() * len(items)))]
-
-
 def examples(split: str, n: int, seed: int = 0) -> list[Example]:
     """`n` sentences of a split drawn at random (the same ones for the same seed); half the
     predicates, on average, are about the food and half about the container."""
@@ -216,9 +210,9 @@ def examples(split: str, n: int, seed: int = 0) -> list[Example]:
     rng = random.Random(seed)
     out = []
     for _ in range(n):
-        food, container = _pick(rng, chosen)
+        food, container = pick(rng, chosen)
         predicates = FOOD_PREDICATES if rng.random() < 0.5 else CONTAINER_PREDICATES
-        out.append(Example(food, container, _pick(rng, predicates), _pick(rng, range(len(FRAMES)))))
+        out.append(Example(food, container, pick(rng, predicates), pick(rng, range(len(FRAMES)))))
     return out
 
 
@@ -244,7 +238,7 @@ def family_digest() -> str:
         "separator": SEPARATOR,
         "heldout": HELDOUT_PAIRS,
     }
-    return hashlib.sha256(json.dumps(spec, sort_keys=True).encode("utf-8")).hexdigest()
+    return spec_digest(spec)
 
 
 def family_source() -> str:
@@ -338,40 +332,28 @@ def train_referent_model(
     config = GPTConfig(vocab_size=tokenizer.vocab_size, **{**MODEL, **(model or {})}).validate()
     torch.manual_seed(seed)
     net = GPT(config)
-    optimizer = adamw(net, cfg)
     rng = random.Random(seed + 1)
     fixed_train = examples("train", heldout_size, seed=seed + 2)
     fixed_heldout = examples("heldout", heldout_size, seed=0)
     history: list[ReferentEval] = []
-    explode = 3 * math.log(config.vocab_size) + 1
-    began = time.perf_counter()
-    net.train()
-    for step in range(cfg.max_iters):
-        tick = time.perf_counter()
-        lr = lr_at(step, cfg)
-        for group in optimizer.param_groups:
-            group["lr"] = lr
+
+    def step_loss() -> tuple[torch.Tensor, int]:
         batch = examples("train", cfg.batch_size, seed=rng.getrandbits(32))
         x, y, _ = encode_examples(tokenizer, batch, config.block_size)
-        loss = net(x, y).loss
-        value = loss.item()
-        if not math.isfinite(value) or value > explode:
-            yield Diverged(step, value, "the loss is NaN or exploded; try a lower learning rate")
+        return net(x, y).loss, x.numel()
+
+    def evaluated(step: int) -> ReferentEval:
+        train_loss, _ = evaluate(net, tokenizer, fixed_train)
+        heldout_loss, accuracy = evaluate(net, tokenizer, fixed_heldout)
+        history.append(ReferentEval(step, train_loss, heldout_loss, accuracy))
+        return history[-1]
+
+    began = time.perf_counter()
+    explode = 3 * math.log(config.vocab_size) + 1
+    for event in train_steps(net, cfg, step_loss, evaluated, explode):
+        yield event
+        if isinstance(event, Diverged):
             return
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        if cfg.grad_clip:
-            torch.nn.utils.clip_grad_norm_(net.parameters(), cfg.grad_clip)
-        optimizer.step()
-        done = step + 1
-        yield StepDone(done, value, lr, x.numel() / max(time.perf_counter() - tick, 1e-9))
-        if done % cfg.eval_interval == 0 or done == cfg.max_iters:
-            train_loss, _ = evaluate(net, tokenizer, fixed_train)
-            heldout_loss, accuracy = evaluate(net, tokenizer, fixed_heldout)
-            event = ReferentEval(done, train_loss, heldout_loss, accuracy)
-            history.append(event)
-            yield event
-    net.eval()
     yield ReferentTrained(
         net,
         tokenizer,

@@ -34,7 +34,6 @@ cross-attention is new. torch and numpy only; nothing here prints.
 from __future__ import annotations
 
 import hashlib
-import json
 import math
 import random
 import time
@@ -54,7 +53,8 @@ from engine.errors import ConfigError
 from engine.events import CheckpointSaved, Diverged, StepDone
 from engine.gpt import MLP, Block, CausalSelfAttention, GPTConfig, init_weights
 from engine.positional import POSITIONALS, PositionalEncoding
-from engine.train import TrainConfig, adamw, lr_at
+from engine.toy_task import pick, spec_digest, train_steps
+from engine.train import TrainConfig
 
 KIND = "seq2seq"
 PRETRAINED = Path(__file__).parent / "pretrained" / "numbers-seq2seq.pt"
@@ -158,11 +158,6 @@ def numbers(split: str) -> list[int]:
     return [n for n in range(MAX_NUMBER + 1) if (n in _HELDOUT_SET) == held]
 
 
-def _pick(rng: random.Random, items: Sequence[Any]) -> Any:
-    # rng.random() is the one draw Python promises to repeat across versions
-    return items[min(len(items) - 1, int(rng.random() * len(items)))]
-
-
 def sample(split: str, n: int, seed: int = 0) -> list[int]:
     """`n` different numbers of a split, drawn at random (the same ones for the same seed)."""
     pool = numbers(split)
@@ -198,7 +193,7 @@ def training_batch(rng: random.Random, size: int, split: str = "train") -> list[
             length = candidate
             break
         draw -= weight
-    return [_pick(rng, groups[length]) for _ in range(size)]
+    return [pick(rng, groups[length]) for _ in range(size)]
 
 
 _GROUPS = {split: _by_length(split) for split in SPLITS}
@@ -214,7 +209,7 @@ def task_digest() -> str:
         "target_vocab": TARGET_VOCAB,
         "heldout": HELDOUT,
     }
-    return hashlib.sha256(json.dumps(spec, sort_keys=True).encode("utf-8")).hexdigest()
+    return spec_digest(spec)
 
 
 def task_source() -> str:
@@ -700,40 +695,27 @@ def train_translator(
     cfg = TrainConfig(**train).validate()
     torch.manual_seed(seed)
     net = new_model(**(model or {}))
-    optimizer = adamw(net, cfg)
     rng = random.Random(seed + 1)
     fixed_train = sample("train", heldout_size, seed=seed + 2)
     fixed_heldout = sample("heldout", heldout_size, seed=0)
     history: list[TranslateEval] = []
-    explode = 3 * math.log(net.config.target_vocab_size) + 1
-    began = time.perf_counter()
-    net.train()
-    for step in range(cfg.max_iters):
-        tick = time.perf_counter()
-        lr = lr_at(step, cfg)
-        for group in optimizer.param_groups:
-            group["lr"] = lr
+
+    def step_loss() -> tuple[torch.Tensor, int]:
         src, tgt, targets = encode_batch(net, training_batch(rng, cfg.batch_size))
-        loss = net(src, tgt, targets).loss
-        value = loss.item()
-        if not math.isfinite(value) or value > explode:
-            yield Diverged(step, value, "the loss is NaN or exploded; try a lower learning rate")
+        return net(src, tgt, targets).loss, int((targets != -100).sum())
+
+    def evaluated(step: int) -> TranslateEval:
+        train_loss, _ = evaluate(net, fixed_train)
+        heldout_loss, accuracy = evaluate(net, fixed_heldout)
+        history.append(TranslateEval(step, train_loss, heldout_loss, accuracy))
+        return history[-1]
+
+    began = time.perf_counter()
+    explode = 3 * math.log(net.config.target_vocab_size) + 1
+    for event in train_steps(net, cfg, step_loss, evaluated, explode):
+        yield event
+        if isinstance(event, Diverged):
             return
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        if cfg.grad_clip:
-            torch.nn.utils.clip_grad_norm_(net.parameters(), cfg.grad_clip)
-        optimizer.step()
-        done = step + 1
-        tokens = int((targets != -100).sum())
-        yield StepDone(done, value, lr, tokens / max(time.perf_counter() - tick, 1e-9))
-        if done % cfg.eval_interval == 0 or done == cfg.max_iters:
-            train_loss, _ = evaluate(net, fixed_train)
-            heldout_loss, accuracy = evaluate(net, fixed_heldout)
-            event = TranslateEval(done, train_loss, heldout_loss, accuracy)
-            history.append(event)
-            yield event
-    net.eval()
     yield TranslatorTrained(
         net, seed, cfg.max_iters, history[-1].heldout_accuracy, time.perf_counter() - began, history
     )
