@@ -224,3 +224,9 @@ def test_lesson_lists_prints_one_and_refuses_an_unknown_one(capsys):
         "learn-gpt: error: no lesson '42': choose 1, 2, 3, 4, 5, 6, 7, 8, 9 "
         "(see `learn-gpt lesson`)"
     )
+
+
+@pytest.mark.parametrize("task", ["sentences", "translate"])
+def test_toy_tasks_refuse_zero_steps_before_any_work(task, capsys):
+    code, out, err = run_cli("train", task, "--steps", "0", capsys=capsys)
+    assert code == 2 and out == "" and "--steps" in err and len(err.strip().splitlines()) == 1

@@ -294,7 +294,7 @@ def train_sentences(
         "runs/pizza-words.pt"
     ),
     seed: Annotated[int, typer.Option(help="Seed for the sentences and the weights.")] = 0,
-    steps: Annotated[int | None, typer.Option(help="Steps.", show_default="1000")] = None,
+    steps: Annotated[int | None, typer.Option(help="Steps.", show_default="1000", min=1)] = None,
 ) -> None:
     """Train the word-level model that finds what "it" refers to in the pizza sentences."""
     from tui.train_sentences_cli import train_sentences as run_training
@@ -308,7 +308,7 @@ def train_translate(
         "runs/numbers-seq2seq.pt"
     ),
     seed: Annotated[int, typer.Option(help="Seed for the batches and the weights.")] = 0,
-    steps: Annotated[int | None, typer.Option(help="Steps.", show_default="1500")] = None,
+    steps: Annotated[int | None, typer.Option(help="Steps.", show_default="1500", min=1)] = None,
 ) -> None:
     """Train the encoder-decoder that translates number words to digits."""
     from tui.train_seq2seq_cli import train_translate as run_training

@@ -10,11 +10,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from tui.ctrl_c import StopOnCtrlC
+from tui.toy_training_cli import follow_training
 
 EXAMPLES = (
     "The pizza came out of the oven and it tasted good.",
@@ -44,12 +42,10 @@ def train_sentences(out: Path, seed: int, steps: int | None) -> None:
     """Train the referent model with `seed` (for `steps`, default the module's 1000), report,
     and save it to `out`."""
     from engine.device import use_threads
-    from engine.events import Diverged, StepDone
     from engine.sentences import (
         MODEL,
         TRAIN,
         ReferentEval,
-        ReferentTrained,
         family_source,
         save_referent_model,
         train_referent_model,
@@ -67,35 +63,9 @@ def train_sentences(out: Path, seed: int, steps: int | None) -> None:
         f"Training: {total} steps of {TRAIN['batch_size']} sentences, loss only at the word "
         f'after "=>"; seed {seed}, {threads} thread(s)'
     )
-    columns = (
-        TextColumn("step"),
-        MofNCompleteColumn(),
-        BarColumn(),
-        TextColumn("loss {task.fields[loss]}  held-out accuracy {task.fields[accuracy]}"),
-        TimeElapsedColumn(),
+    trained = follow_training(
+        console, train_referent_model(seed, steps), total, "accuracy", ReferentEval
     )
-    trained = None
-    with StopOnCtrlC() as stop, Progress(*columns, console=console, transient=True) as progress:
-        task = progress.add_task("", total=total, loss="…", accuracy="…")
-        for event in train_referent_model(seed, steps):
-            if isinstance(event, StepDone):
-                progress.update(task, completed=event.step, loss=f"{event.loss:.3f}")
-                if stop.asked:
-                    break
-            elif isinstance(event, ReferentEval):
-                progress.update(task, accuracy=f"{event.heldout_accuracy:.1%}")
-                console.print(
-                    f"step {event.step}: train loss {event.train_loss:.4f}, held-out loss "
-                    f"{event.heldout_loss:.4f}, held-out accuracy {event.heldout_accuracy:.1%}"
-                )
-            elif isinstance(event, Diverged):
-                console.print(f"[red]Stopped at step {event.step}: {event.reason}.[/red]")
-                raise typer.Exit(1)
-            elif isinstance(event, ReferentTrained):
-                trained = event
-    if trained is None:
-        console.print("Stopped before the end; nothing saved (a full run takes under a minute).")
-        raise typer.Exit(130)
     console.print(
         f"Done in {trained.seconds:.1f} s: held-out accuracy {trained.heldout_accuracy:.1%} "
         "(food/container pairs never seen together in training)"

@@ -11,12 +11,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from tui.ctrl_c import StopOnCtrlC
+from tui.toy_training_cli import follow_training
 
 # all four are held out: the model never saw them while training
 EXAMPLES = (
@@ -64,12 +62,10 @@ def train_translate(out: Path, seed: int, steps: int | None) -> None:
     """Train the number translator with `seed` (for `steps`, default the module's 1500),
     report, and save it to `out`."""
     from engine.device import use_threads
-    from engine.events import Diverged, StepDone
     from engine.seq2seq import (
         MODEL,
         TRAIN,
         TranslateEval,
-        TranslatorTrained,
         new_model,
         save_translator,
         task_source,
@@ -90,35 +86,9 @@ def train_translate(out: Path, seed: int, steps: int | None) -> None:
         f"Training: {total} steps of {TRAIN['batch_size']} numbers; seed {seed}, "
         f"{threads} thread(s)"
     )
-    columns = (
-        TextColumn("step"),
-        MofNCompleteColumn(),
-        BarColumn(),
-        TextColumn("loss {task.fields[loss]}  held-out exact match {task.fields[accuracy]}"),
-        TimeElapsedColumn(),
+    trained = follow_training(
+        console, train_translator(seed, steps), total, "exact match", TranslateEval
     )
-    trained = None
-    with StopOnCtrlC() as stop, Progress(*columns, console=console, transient=True) as progress:
-        task = progress.add_task("", total=total, loss="…", accuracy="…")
-        for event in train_translator(seed, steps):
-            if isinstance(event, StepDone):
-                progress.update(task, completed=event.step, loss=f"{event.loss:.3f}")
-                if stop.asked:
-                    break
-            elif isinstance(event, TranslateEval):
-                progress.update(task, accuracy=f"{event.heldout_accuracy:.1%}")
-                console.print(
-                    f"step {event.step}: train loss {event.train_loss:.4f}, held-out loss "
-                    f"{event.heldout_loss:.4f}, held-out exact match {event.heldout_accuracy:.1%}"
-                )
-            elif isinstance(event, Diverged):
-                console.print(f"[red]Stopped at step {event.step}: {event.reason}.[/red]")
-                raise typer.Exit(1)
-            elif isinstance(event, TranslatorTrained):
-                trained = event
-    if trained is None:
-        console.print("Stopped before the end; nothing saved (a full run takes under a minute).")
-        raise typer.Exit(130)
     console.print(
         f"Done in {trained.seconds:.1f} s: held-out exact-match accuracy "
         f"{trained.heldout_accuracy:.1%} (numbers never seen in training)"
