@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 import pytest
+from pilot_helpers import ready, until
 from textual.widgets import DataTable, Input, Log
 
 from tui.app import LearnGPTApp
@@ -12,18 +13,6 @@ from tui.panes.catalog import PANES
 from tui.widgets.digit_canvas import DigitCanvas
 from tui.widgets.help_screen import HelpScreen
 from tui.widgets.pane_tabs import PaneTabs
-
-
-async def ready(pilot) -> None:
-    while not pilot.app.engine_ready or pilot.app.screen.state == "loading":
-        await pilot.pause(0.05)
-
-
-async def until(pilot, condition, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        await pilot.pause(0.05)
 
 
 async def settings(pilot, **values: str) -> None:

@@ -7,6 +7,7 @@ import time
 
 import numpy as np
 import pytest
+from pilot_helpers import ready, until
 from textual.widgets import Input, Select, Static
 
 from tui.app import LearnGPTApp
@@ -18,18 +19,6 @@ from tui.widgets.mask_editor import MaskEditor
 # The cheat needs about 100 steps to show (the learning rate warms up over the first 100):
 # at 60 steps A and B are still both near 2.9. 150 steps take about 5 s here.
 CHEAT_STEPS = 150
-
-
-async def ready(pilot) -> None:
-    while not pilot.app.engine_ready or pilot.app.screen.state == "loading":
-        await pilot.pause(0.05)
-
-
-async def until(pilot, condition, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        await pilot.pause(0.05)
 
 
 def text_of(widget) -> str:

@@ -5,10 +5,10 @@ Lessons pane looks the same at 80x24 and 120x40."""
 from __future__ import annotations
 
 import io
-import time
 from pathlib import Path
 
 import pytest
+from pilot_helpers import until
 from rich.console import Console
 from textual.widgets import Input, Select, TabbedContent
 
@@ -20,13 +20,6 @@ from tui.panes.base import LessonSidebar
 
 SIZES = [(80, 24), (120, 40)]
 LESSONS = load_lessons()
-
-
-async def until(pilot, condition, timeout: float = 30.0, what: str = "") -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out waiting for {what or condition}"
-        await pilot.pause(0.05)
 
 
 # -- the files ---------------------------------------------------------------------------------

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
+from pilot_helpers import until
 from textual import events
 from textual.widgets import Markdown
 
@@ -36,13 +36,6 @@ def click(app, x: int, y: int) -> None:
 
 def key(app, name: str) -> None:
     app.post_message(events.Key(name, name if len(name) == 1 else None))
-
-
-async def until(pilot, condition, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        await pilot.pause(0.05)
 
 
 async def test_clicks_reach_the_widget_under_them():

@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 import pytest
+from pilot_helpers import ready, until
 from textual.widgets import Input
 
 import tui.panes.sampling as sampling
@@ -15,18 +16,6 @@ from tui.widgets.sampling_log import SampleLog
 from tui.widgets.token_bars import TokenBars
 
 PRETRAINED = Path(__file__).resolve().parents[1] / "engine" / "pretrained" / "shakespeare-cpu.pt"
-
-
-async def ready(pilot) -> None:
-    while not pilot.app.engine_ready or pilot.app.screen.state == "loading":
-        await pilot.pause(0.05)
-
-
-async def until(pilot, condition, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        await pilot.pause(0.05)
 
 
 async def fields(pilot, **values: str) -> None:
