@@ -19,7 +19,7 @@ from textual.widgets import Markdown
 from tui.app import LearnGPTApp
 from tui.widgets.digit_gallery import DigitCard
 from tui.widgets.help_screen import HelpScreen
-from tui.widgets.palette import Palette
+from tui.widgets.modal import Palette
 from tui.widgets.pane_footer import PaneFooter
 from tui.widgets.pane_tabs import PaneTabs
 from tui.widgets.path_prompt import PathPrompt

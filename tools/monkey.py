@@ -11,7 +11,7 @@ fails the test instead of hanging the suite.
 
 What it has found so far (each fixed, each with its own test in tests/test_monkey.py): a
 second enter or escape closing the screen under a modal, a second click on the command
-palette's background doing the same (tui.widgets.palette), a gallery card shown before it
+palette's background doing the same (tui.widgets.modal), a gallery card shown before it
 had mounted, keys typed just after `q` reaching panes being taken down, and Textual starting
 a text selection in a widget removed a moment before (tui.panes.base.PaneScreen).
 "Caught up" is checked widget by widget rather than with Pilot's pause, which can wait

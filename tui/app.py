@@ -78,7 +78,7 @@ class LearnGPTApp(App):
         await super().on_event(event)
 
     def action_command_palette(self) -> None:
-        from tui.widgets.palette import Palette
+        from tui.widgets.modal import Palette
 
         if self.use_command_palette and not Palette.is_open(self):
             self.push_screen(Palette(id="--command-palette"))

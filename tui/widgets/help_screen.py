@@ -8,8 +8,10 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Markdown
 
+from tui.widgets.modal import ClosesOnce
 
-class HelpScreen(ModalScreen[None]):
+
+class HelpScreen(ClosesOnce, ModalScreen[None]):
     BINDINGS = [Binding("escape,q,question_mark", "dismiss", "Close")]
 
     def __init__(self, text: str) -> None:
@@ -19,8 +21,3 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help"):
             yield Markdown(self.text)
-
-    async def action_dismiss(self, result: None = None) -> None:
-        """Close once: a second key queued before a pane switch must not pop another screen."""
-        if self.is_active:
-            await super().action_dismiss(result)

@@ -8,8 +8,10 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label
 
+from tui.widgets.modal import ClosesOnce
 
-class PathPrompt(ModalScreen[str | None]):
+
+class PathPrompt(ClosesOnce, ModalScreen[str | None]):
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
     def __init__(self, question: str, default: str) -> None:
@@ -23,13 +25,7 @@ class PathPrompt(ModalScreen[str | None]):
             yield Label("enter to confirm, escape to cancel", classes="hint")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        self._close(event.value.strip() or None)
+        self.dismiss(event.value.strip() or None)
 
     def action_cancel(self) -> None:
-        self._close(None)
-
-    def _close(self, answer: str | None) -> None:
-        """Close with `answer`, once: a second enter, or one queued before a pane switch,
-        would otherwise pop whichever screen is on top instead."""
-        if self.is_active:
-            self.dismiss(answer)
+        self.dismiss(None)
