@@ -336,7 +336,7 @@ def test_a_learners_backprop_is_refused_for_other_costs():
 
 
 def test_list_names_every_exercise(capsys):
-    from tui.exercise_cli import list_exercises
+    from tui.cli.exercise import list_exercises
 
     list_exercises()
     out = capsys.readouterr().out
@@ -345,7 +345,7 @@ def test_list_names_every_exercise(capsys):
 
 
 def test_start_copies_the_stub_and_never_overwrites(tmp_path, capsys):
-    from tui.exercise_cli import start_exercise
+    from tui.cli.exercise import start_exercise
 
     start_exercise("attention", tmp_path / "mine")
     target = tmp_path / "mine" / "attention.py"
@@ -360,7 +360,7 @@ def test_start_copies_the_stub_and_never_overwrites(tmp_path, capsys):
 
 
 def test_check_prints_a_pass_and_a_failure_with_its_hint(tmp_path, monkeypatch, capsys, reports):
-    import tui.exercise_cli as cli
+    import tui.cli.exercise as cli
 
     monkeypatch.chdir(tmp_path)
     given = {}
@@ -381,7 +381,7 @@ def test_check_prints_a_pass_and_a_failure_with_its_hint(tmp_path, monkeypatch, 
 
 
 def test_checked_backprop_refuses_a_failing_file_in_one_line(monkeypatch, reports):
-    import tui.exercise_cli as cli
+    import tui.cli.exercise as cli
 
     failing = CheckReport(
         "backprop", FIXTURES / "backprop_mean.py", "mismatch", 1, 8, ["case 1 of 8: ...", "x"]

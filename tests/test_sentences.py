@@ -171,7 +171,7 @@ def test_a_short_training_run_lowers_the_loss_and_saves_a_loadable_model(tmp_pat
 
 
 def test_the_cli_trains_reports_and_saves(tmp_path, capsys):
-    from tui.train_sentences_cli import train_sentences
+    from tui.cli.train_sentences import train_sentences
 
     train_sentences(tmp_path / "p.pt", seed=0, steps=30)
     out = capsys.readouterr().out

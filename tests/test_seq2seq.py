@@ -235,7 +235,7 @@ def test_bad_checkpoints_are_one_line_errors(tmp_path):
 
 
 def test_the_cli_trains_reports_and_saves(tmp_path, capsys):
-    from tui.train_seq2seq_cli import train_translate
+    from tui.cli.train_translate import train_translate
 
     train_translate(tmp_path / "n.pt", seed=0, steps=30)
     out = capsys.readouterr().out

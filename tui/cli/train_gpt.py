@@ -18,8 +18,8 @@ from rich.console import Console
 from rich.panel import Panel
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from tui.ctrl_c import StopOnCtrlC
-from tui.resume_check import refuse_changes
+from tui.cli.ctrl_c import StopOnCtrlC
+from tui.cli.resume_check import refuse_changes
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from tui.toy_training_cli import follow_training
+from tui.cli.train_toy import follow_training
 
 EXAMPLES = (
     "The pizza came out of the oven and it tasted good.",

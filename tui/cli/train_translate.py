@@ -14,7 +14,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from tui.toy_training_cli import follow_training
+from tui.cli.train_toy import follow_training
 
 # all four are held out: the model never saw them while training
 EXAMPLES = (

@@ -15,8 +15,8 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from tui.ctrl_c import StopOnCtrlC
-from tui.resume_check import refuse_changes
+from tui.cli.ctrl_c import StopOnCtrlC
+from tui.cli.resume_check import refuse_changes
 
 UI_EVERY = 50  # mini-batches between progress-bar updates: rich costs more than a step
 
@@ -54,7 +54,7 @@ def run(opts: TrainOptions) -> None:
     threads = use_threads(default_threads("mlp") if opts.threads is None else opts.threads)
     learner_backprop = None
     if opts.backprop is not None:  # check it first: refuse in one line before loading anything
-        from tui.exercise_cli import checked_backprop
+        from tui.cli.exercise import checked_backprop
 
         learner_backprop = checked_backprop(opts.backprop)
     mlp = _open_run(opts, device)

@@ -137,7 +137,7 @@ def train_mlp(
     ] = None,
 ) -> None:
     """Train Nielsen's digit network by SGD, printing "Epoch N: correct / total"."""
-    from tui.train_mlp_cli import TrainOptions, run
+    from tui.cli.train_mlp import TrainOptions, run
 
     settings = {
         "sizes": _sizes(sizes),
@@ -213,7 +213,7 @@ def train_gpt(
     ] = None,
 ) -> None:
     """Train a character-level GPT, showing the loss and samples as it learns."""
-    from tui.train_gpt_cli import GPTOptions, train
+    from tui.cli.train_gpt import GPTOptions, train
 
     model = {
         "score": score,
@@ -261,7 +261,7 @@ def sample(
     device: Device = "auto",
 ) -> None:
     """Stream text from a trained GPT, character by character."""
-    from tui.train_gpt_cli import sample as run_sample
+    from tui.cli.train_gpt import sample as run_sample
 
     run_sample(checkpoint, prompt, n, temperature, top_k, seed, device, cache)
 
@@ -269,7 +269,7 @@ def sample(
 @data_app.command("info")
 def data_info(data_dir: DataDir = None) -> None:
     """Say which data sets are where: bundled samples, data directories, the cache."""
-    from tui.data_cli import info
+    from tui.cli.data import info
 
     info(data_dir)
 
@@ -283,7 +283,7 @@ def data_download(
     ] = None,
 ) -> None:
     """Download a full data set into the user cache, checking every file's checksum."""
-    from tui.data_cli import download
+    from tui.cli.data import download
 
     download(name, force, mirror)
 
@@ -297,7 +297,7 @@ def train_sentences(
     steps: Annotated[int | None, typer.Option(help="Steps.", show_default="1000", min=1)] = None,
 ) -> None:
     """Train the word-level model that finds what "it" refers to in the pizza sentences."""
-    from tui.train_sentences_cli import train_sentences as run_training
+    from tui.cli.train_sentences import train_sentences as run_training
 
     run_training(out, seed, steps)
 
@@ -311,7 +311,7 @@ def train_translate(
     steps: Annotated[int | None, typer.Option(help="Steps.", show_default="1500", min=1)] = None,
 ) -> None:
     """Train the encoder-decoder that translates number words to digits."""
-    from tui.train_seq2seq_cli import train_translate as run_training
+    from tui.cli.train_translate import train_translate as run_training
 
     run_training(out, seed, steps)
 
@@ -326,7 +326,7 @@ def lesson(
     ] = None,
 ) -> None:
     """List the lessons, or print lesson N in the terminal to read without the app."""
-    from tui.lesson_cli import list_lessons, show_lesson
+    from tui.cli.lesson import list_lessons, show_lesson
 
     if which is None:
         list_lessons()
@@ -337,7 +337,7 @@ def lesson(
 @exercise_app.command("list")
 def exercise_list() -> None:
     """List the exercises, in the course's order."""
-    from tui.exercise_cli import list_exercises
+    from tui.cli.exercise import list_exercises
 
     list_exercises()
 
@@ -348,7 +348,7 @@ def exercise_start(
     folder: Annotated[Path, typer.Option(help="Where to write NAME.py.")] = Path("."),
 ) -> None:
     """Copy an exercise's stub to NAME.py, never over an existing file."""
-    from tui.exercise_cli import start_exercise
+    from tui.cli.exercise import start_exercise
 
     start_exercise(name, folder)
 
@@ -362,7 +362,7 @@ def exercise_check(
     timeout: Annotated[float, typer.Option(help="Seconds before your code is stopped.")] = 20.0,
 ) -> None:
     """Check your function against the reference on many random cases."""
-    from tui.exercise_cli import check_exercise
+    from tui.cli.exercise import check_exercise
 
     check_exercise(name, path, timeout)
 

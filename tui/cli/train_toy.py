@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from tui.ctrl_c import StopOnCtrlC
+from tui.cli.ctrl_c import StopOnCtrlC
 
 
 def follow_training(
