@@ -10,7 +10,7 @@ from textual.widgets import DataTable, Input, Log
 
 from tui.app import LearnGPTApp
 from tui.panes.catalog import PANES
-from tui.widgets.digit_canvas import DigitCanvas
+from tui.panes.digits.digit_canvas import DigitCanvas
 from tui.widgets.help_screen import HelpScreen
 from tui.widgets.pane_tabs import PaneTabs
 

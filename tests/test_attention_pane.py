@@ -10,8 +10,8 @@ import pytest
 from textual.widgets import Select
 
 from tui.app import LearnGPTApp
+from tui.panes.attention.translation_view import TranslationView
 from tui.widgets.heatmap import Heatmap
-from tui.widgets.translation_view import TranslationView
 
 
 async def looked(pilot, timeout: float = 30.0):
@@ -178,7 +178,7 @@ def test_row_bars_show_the_stage_scores_that_softmax_turns_into_the_weights():
     from engine.data.sources import PRETRAINED_GPT
     from engine.inspect import inspect_attention
     from engine.train import load_model
-    from tui.panes.attention import row_bars
+    from tui.panes.attention.screen import row_bars
 
     model, tokenizer = load_model(PRETRAINED_GPT)
     look = inspect_attention(model, tokenizer, "To be, or not to be")

@@ -11,10 +11,10 @@ from pilot_helpers import ready, until
 from textual.widgets import Input, Select, Static
 
 from tui.app import LearnGPTApp
+from tui.panes.lab.config import POSITIONALS, SCORES, LabConfig, short_name
+from tui.panes.lab.curves import LabCurves, bucket_means, plot_dots
+from tui.panes.lab.mask_editor import MaskEditor
 from tui.widgets.heatmap import Heatmap
-from tui.widgets.lab_config import POSITIONALS, SCORES, LabConfig, short_name
-from tui.widgets.lab_curves import LabCurves, bucket_means, plot_dots
-from tui.widgets.mask_editor import MaskEditor
 
 # The cheat needs about 100 steps to show (the learning rate warms up over the first 100):
 # at 60 steps A and B are still both near 2.9. 150 steps take about 5 s here.
@@ -207,7 +207,7 @@ async def test_survives_resizes_and_runs_without_colour(monkeypatch):
 
 def test_the_choices_are_the_engines():
     from engine import attention, compare, positional
-    from tui.panes import lab
+    from tui.panes.lab import screen as lab
 
     assert SCORES == attention.SCORES
     assert set(POSITIONALS) == set(positional.POSITIONALS)

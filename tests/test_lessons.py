@@ -15,7 +15,7 @@ from textual.widgets import Input, Select, TabbedContent
 from engine.exercises import EXERCISES
 from lessons.loader import PANES, LessonError, get_lesson, load_lessons, parse_lesson
 from tui.app import LearnGPTApp
-from tui.lesson_cli import list_lessons, show_lesson
+from tui.cli.lesson import list_lessons, show_lesson
 from tui.panes.base import LessonSidebar
 
 SIZES = [(80, 24), (120, 40)]
@@ -120,7 +120,7 @@ def took_effect(screen, setup: dict) -> bool:
         ]
         if "words" in setup:
             from engine.seq2seq import source_tokens
-            from tui.widgets.translation_view import TranslationView
+            from tui.panes.attention.translation_view import TranslationView
 
             shown = screen.query_one(TranslationView).translation
             if shown is None or shown.words != source_tokens(setup["words"]):
@@ -132,7 +132,7 @@ def took_effect(screen, setup: dict) -> bool:
                 return False
         return all(setup[key] == value for key, value in checks if key in setup)
     if pane == "lab":
-        from tui.widgets.lab_config import STANDARD
+        from tui.panes.lab.config import STANDARD
 
         for name in ("a", "b"):
             if name in setup and screen.query_one(f"#config-{name}").values() != {

@@ -17,7 +17,7 @@ from textual import events
 from textual.widgets import Markdown
 
 from tui.app import LearnGPTApp
-from tui.widgets.digit_gallery import DigitCard
+from tui.panes.digits.digit_gallery import DigitCard
 from tui.widgets.help_screen import HelpScreen
 from tui.widgets.modal import Palette
 from tui.widgets.pane_footer import PaneFooter

@@ -10,10 +10,10 @@ import pytest
 from pilot_helpers import ready, until
 from textual.widgets import Input
 
-import tui.panes.sampling as sampling
+import tui.panes.sampling.screen as sampling
 from tui.app import LearnGPTApp
-from tui.widgets.sampling_log import SampleLog
-from tui.widgets.token_bars import TokenBars
+from tui.panes.sampling.sample_log import SampleLog
+from tui.panes.sampling.token_bars import TokenBars
 
 PRETRAINED = Path(__file__).resolve().parents[1] / "engine" / "pretrained" / "shakespeare-cpu.pt"
 

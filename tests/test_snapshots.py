@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from tui.app import LearnGPTApp
-from tui.widgets.digit_canvas import DigitCanvas
+from tui.panes.digits.digit_canvas import DigitCanvas
 
 SIZES = [(80, 24), (120, 40)]
 

@@ -8,7 +8,7 @@ from textual.app import App, ComposeResult
 from textual.strip import Strip
 from textual.widget import Widget
 
-from tui.widgets.digit_canvas import DigitCanvas
+from tui.panes.digits.digit_canvas import DigitCanvas
 from tui.widgets.heatmap import Heatmap
 
 TOKENS = "the pizza came out of the oven and it tasted good .".split()

@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 from tui.app import LearnGPTApp
-from tui.widgets.translation_view import TranslationView
+from tui.panes.attention.translation_view import TranslationView
 
 TABS = {"t": "train", "g": "test-digits", "w": "neurons", "i": "shapes", "d": "draw"}
 

@@ -28,7 +28,7 @@ def pane_screen(name: str) -> Callable[[], Screen]:
     """A factory for the pane's screen (imported late, so the app starts quickly)."""
 
     def make() -> Screen:
-        module = import_module(f"tui.panes.{name}")
+        module = import_module(f"tui.panes.{name}.screen")
         return getattr(module, f"{name.title()}Screen")()
 
     return make

@@ -25,8 +25,7 @@ from textual.widgets import Button, Input, Label, Select, Static, TabbedContent,
 from textual.worker import get_current_worker
 
 from tui.panes.base import PaneScreen
-from tui.widgets.heatmap import Heatmap
-from tui.widgets.lab_config import (
+from tui.panes.lab.config import (
     HEADS,
     MASKS,
     POSITIONALS,
@@ -36,7 +35,8 @@ from tui.widgets.lab_config import (
     LabSettingsError,
     short_name,
 )
-from tui.widgets.lab_curves import LabCurves
+from tui.panes.lab.curves import LabCurves
+from tui.widgets.heatmap import Heatmap
 
 if TYPE_CHECKING:
     from engine.compare import ComparisonDone, VariantResult

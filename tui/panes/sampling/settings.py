@@ -12,7 +12,7 @@ from textual.app import ComposeResult
 from textual.containers import Grid
 from textual.widgets import Input, Label, Select
 
-from tui.widgets.mlp_settings import SettingsError
+from tui.panes.digits.settings import SettingsError
 
 PRESETS = ("tiny", "cpu")  # until the engine says otherwise
 CORPORA = ("sample", "shakespeare", "tinyshakespeare")

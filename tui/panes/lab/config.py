@@ -16,7 +16,7 @@ from textual.containers import Grid, Vertical
 from textual.message import Message
 from textual.widgets import Checkbox, Input, Label, Select
 
-from tui.widgets.mask_editor import MaskEditor
+from tui.panes.lab.mask_editor import MaskEditor
 
 SCORES = ("scaled_dot", "dot", "squared", "negated", "reversed", "cosine")
 MASKS = ("causal", "anti_causal", "none", "window:4", "custom")

@@ -30,13 +30,13 @@ from textual.widgets import (
 from textual.worker import get_current_worker
 
 from tui.panes.base import PaneScreen
-from tui.widgets.digit_canvas import DigitCanvas
-from tui.widgets.digit_gallery import DigitGallery
-from tui.widgets.draw_pad import DrawPad
-from tui.widgets.mlp_settings import DEFAULTS, MLPSettings, SettingsError
-from tui.widgets.neuron_grid import NeuronGrid
-from tui.widgets.shape_table import ShapeTable
-from tui.widgets.train_charts import TrainCharts
+from tui.panes.digits.digit_canvas import DigitCanvas
+from tui.panes.digits.digit_gallery import DigitGallery
+from tui.panes.digits.draw_pad import DrawPad
+from tui.panes.digits.neuron_grid import NeuronGrid
+from tui.panes.digits.settings import DEFAULTS, MLPSettings, SettingsError
+from tui.panes.digits.shape_table import ShapeTable
+from tui.panes.digits.train_charts import TrainCharts
 
 if TYPE_CHECKING:
     from engine.mlp_run import MLPRun
@@ -111,6 +111,7 @@ class WorkerEnded(Message):
 class DigitsScreen(PaneScreen):
     PANE = "digits"
     HELP = HELP
+    CSS_PATH = "digits.tcss"
     BINDINGS = [
         Binding("s", "start", "Start"),
         Binding("p", "pause", "Pause/resume"),

@@ -7,7 +7,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Label, Static
 
-from tui.widgets.digit_canvas import DigitCanvas
+from tui.panes.digits.digit_canvas import DigitCanvas
 
 BAR = 20
 

@@ -21,9 +21,9 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import Input, Label, Select, Static, TabbedContent, TabPane
 
+from tui.panes.attention.translation_view import TranslationView
 from tui.panes.base import PaneScreen
 from tui.widgets.heatmap import Heatmap
-from tui.widgets.translation_view import TranslationView
 
 if TYPE_CHECKING:
     from engine.inspect import Inspection
