@@ -17,6 +17,7 @@ from engine.exercise_checks.common import (
     gen,
     index,
     shape,
+    switched,
 )
 
 FUNCTION = "attention"
@@ -98,9 +99,7 @@ def _attention(
     return weights @ v, weights
 
 
-def _variant(**mistake):
-    return lambda q, k, v, causal=True: _attention(q, k, v, causal, **mistake)
-
+_variant = switched(_attention)
 
 VARIANTS = [
     Variant(

@@ -10,8 +10,8 @@ from typing import Any
 
 import torch
 
-from engine.exercise_checks.common import Case, Named, Variant, as_list, as_pair, as_tensor
-from engine.exercise_checks.mlp_cases import SHAPES, batch, describe, network
+from engine.exercise_checks.common import Case, Named, Variant, layer_pair, switched
+from engine.exercise_checks.mlp_cases import SHAPES, describe, inputs
 
 FUNCTION = "backprop"
 SIGNATURE = "backprop(weights, biases, x, y) -> (nabla_b, nabla_w)"
@@ -23,12 +23,9 @@ SHAPE_ERROR_HINT = (
 
 
 def cases() -> list[Case]:
-    out = []
-    for seed, (sizes, m) in enumerate(SHAPES):
-        weights, biases = network(sizes, seed)
-        x, y = batch(sizes, m, seed)
-        out.append(Case(describe(sizes, m), (weights, biases, x, y)))
-    return out
+    return [
+        Case(describe(sizes, m), inputs(sizes, m, seed)) for seed, (sizes, m) in enumerate(SHAPES)
+    ]
 
 
 def reference(weights: list[torch.Tensor], biases: list[torch.Tensor], x, y) -> Any:
@@ -44,12 +41,9 @@ def reference(weights: list[torch.Tensor], biases: list[torch.Tensor], x, y) -> 
 
 def unpack(result: Any, case: Case) -> Named:
     layers = len(case.args[0])
-    nabla_b, nabla_w = as_pair(result, FUNCTION, "nabla_b", "nabla_w")
-    nabla_b = as_list(nabla_b, "nabla_b", layers, "bias gradients")
-    nabla_w = as_list(nabla_w, "nabla_w", layers, "weight gradients")
-    return [(f"nabla_b[{i}]", as_tensor(t, f"nabla_b[{i}]")) for i, t in enumerate(nabla_b)] + [
-        (f"nabla_w[{i}]", as_tensor(t, f"nabla_w[{i}]")) for i, t in enumerate(nabla_w)
-    ]
+    return layer_pair(
+        result, FUNCTION, layers, ("nabla_b", "bias gradients"), ("nabla_w", "weight gradients")
+    )
 
 
 def _backprop(
@@ -95,9 +89,7 @@ def _backprop(
     return nabla_b, nabla_w
 
 
-def _variant(**mistake):
-    return lambda weights, biases, x, y: _backprop(weights, biases, x, y, **mistake)
-
+_variant = switched(_backprop)
 
 VARIANTS = [
     Variant(

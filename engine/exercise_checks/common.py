@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import torch
@@ -51,6 +52,12 @@ class Wrong(Exception):
     def __init__(self, *lines: str) -> None:
         super().__init__(lines[0] if lines else "")
         self.lines = list(lines)
+
+
+def switched(right: Callable[..., Any]) -> Callable[..., Callable[..., Any]]:
+    """Mistakes made from `right`, the right answer with keyword switches, so no exercise restates
+    the learner's signature: `switched(right)(sign=-1.0)` runs `right` with that switch on."""
+    return lambda **mistake: partial(right, **mistake)
 
 
 def gen(seed: int) -> torch.Generator:
@@ -120,6 +127,23 @@ def as_pair(value: Any, name: str, first: str, second: str) -> tuple[Any, Any]:
             got = f"a {got} of {len(value)} items"
         raise Wrong(f"{name} returned {got}; it must return two things: ({first}, {second})")
     return value[0], value[1]
+
+
+def layer_pair(
+    result: Any, function: str, layers: int, first: tuple[str, str], second: tuple[str, str]
+) -> Named:
+    """`function`'s two per-layer lists, `first` and `second` each (name, what), as named
+    tensors ("nabla_w[0]"); both lists' lengths are checked before any item's type."""
+    pair = as_pair(result, function, first[0], second[0])
+    lists = [
+        (name, as_list(value, name, layers, what))
+        for (name, what), value in zip((first, second), pair)
+    ]
+    return [
+        (f"{name}[{i}]", as_tensor(t, f"{name}[{i}]"))
+        for name, items in lists
+        for i, t in enumerate(items)
+    ]
 
 
 def index(idx: Sequence[int]) -> str:

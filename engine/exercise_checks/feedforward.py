@@ -7,7 +7,7 @@ from typing import Any
 import torch
 
 from engine.exercise_checks.common import Case, Named, Variant, as_tensor, shape
-from engine.exercise_checks.mlp_cases import SHAPES, batch, engine_network, network
+from engine.exercise_checks.mlp_cases import SHAPES, engine_network, inputs
 
 FUNCTION = "feedforward"
 SIGNATURE = "feedforward(weights, biases, a) -> output"
@@ -21,8 +21,7 @@ SHAPE_ERROR_HINT = (
 def cases() -> list[Case]:
     out = []
     for seed, (sizes, m) in enumerate(SHAPES):
-        weights, biases = network(sizes, seed)
-        x, _ = batch(sizes, m, seed)
+        weights, biases, x, _ = inputs(sizes, m, seed)
         out.append(
             Case(f"sizes {sizes}, m = {m} (a is {shape((sizes[0], m))})", (weights, biases, x))
         )

@@ -41,6 +41,13 @@ def batch(sizes: list[int], m: int, seed: int) -> tuple[torch.Tensor, torch.Tens
     return x, y
 
 
+def inputs(
+    sizes: list[int], m: int, seed: int
+) -> tuple[list[torch.Tensor], list[torch.Tensor], torch.Tensor, torch.Tensor]:
+    """(weights, biases, x, y) of one case: the network and the mini-batch drawn from `seed`."""
+    return *network(sizes, seed), *batch(sizes, m, seed)
+
+
 def describe(sizes: list[int], m: int) -> str:
     return f"sizes {sizes}, m = {m} (x is {shape((sizes[0], m))}, y is {shape((sizes[-1], m))})"
 

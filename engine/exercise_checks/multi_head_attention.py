@@ -12,7 +12,7 @@ from typing import Any
 
 import torch
 
-from engine.exercise_checks.common import Case, Named, Variant, as_tensor, gen, shape
+from engine.exercise_checks.common import Case, Named, Variant, as_tensor, gen, shape, switched
 from engine.gpt import CausalSelfAttention, GPTConfig
 
 FUNCTION = "multi_head_attention"
@@ -88,9 +88,7 @@ def _mha(
     return y @ (w_proj.T if proj == "transposed" else w_proj)
 
 
-def _variant(**mistake):
-    return lambda x, w_qkv, w_proj, n_head: _mha(x, w_qkv, w_proj, n_head, **mistake)
-
+_variant = switched(_mha)
 
 VARIANTS = [
     Variant(

@@ -11,7 +11,7 @@ from typing import Any
 
 import torch
 
-from engine.exercise_checks.common import Case, Named, Variant, as_pair, as_tensor, gen
+from engine.exercise_checks.common import Case, Named, Variant, as_pair, as_tensor, gen, switched
 from engine.sample import next_token_probs
 
 FUNCTION = "sample"
@@ -131,6 +131,7 @@ def _probs(
     logits,
     temperature,
     top_k,
+    generator,  # the learner's signature; only probs is compared, so no token is drawn
     *,
     temp: str = "before",
     renormalise: bool = True,
@@ -156,11 +157,7 @@ def _probs(
     return 0, probs
 
 
-def _variant(**mistake):
-    return lambda logits, temperature, top_k, generator: _probs(
-        logits, temperature, top_k, **mistake
-    )
-
+_variant = switched(_probs)
 
 VARIANTS = [
     Variant(

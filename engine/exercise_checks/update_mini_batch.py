@@ -10,9 +10,8 @@ from typing import Any
 
 import torch
 
-from engine.exercise_checks.common import Case, Named, Variant, as_list, as_pair, as_tensor
-from engine.exercise_checks.mlp_cases import batch, describe, engine_backprop, engine_network
-from engine.exercise_checks.mlp_cases import network as make_network
+from engine.exercise_checks.common import Case, Named, Variant, layer_pair, switched
+from engine.exercise_checks.mlp_cases import describe, engine_backprop, engine_network, inputs
 from engine.mlp import DigitBatch
 
 FUNCTION = "update_mini_batch"
@@ -36,10 +35,8 @@ SETTINGS = [
 def cases() -> list[Case]:
     out = []
     for seed, (sizes, m, eta, lmbda, n) in enumerate(SETTINGS):
-        weights, biases = make_network(sizes, seed)
-        x, y = batch(sizes, m, seed)
         label = f"{describe(sizes, m)}, eta = {eta:g}, lmbda = {lmbda:g}, n = {n}"
-        out.append(Case(label, (weights, biases, x, y, eta, lmbda, n, engine_backprop)))
+        out.append(Case(label, (*inputs(sizes, m, seed), eta, lmbda, n, engine_backprop)))
     return out
 
 
@@ -51,12 +48,9 @@ def reference(weights, biases, x, y, eta, lmbda, n, backprop) -> Any:
 
 def unpack(result: Any, case: Case) -> Named:
     layers = len(case.args[0])
-    weights, biases = as_pair(result, FUNCTION, "weights", "biases")
-    weights = as_list(weights, "weights", layers, "weight matrices")
-    biases = as_list(biases, "biases", layers, "bias vectors")
-    return [(f"weights[{i}]", as_tensor(t, f"weights[{i}]")) for i, t in enumerate(weights)] + [
-        (f"biases[{i}]", as_tensor(t, f"biases[{i}]")) for i, t in enumerate(biases)
-    ]
+    return layer_pair(
+        result, FUNCTION, layers, ("weights", "weight matrices"), ("biases", "bias vectors")
+    )
 
 
 def _step(
@@ -91,9 +85,7 @@ def _step(
     return new_w, new_b
 
 
-def _variant(**mistake):
-    return lambda *args: _step(*args, **mistake)
-
+_variant = switched(_step)
 
 VARIANTS = [
     Variant(
