@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import pytest
 from pilot_helpers import ready, until
+from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Log
 
 from tui.app import LearnGPTApp
@@ -15,9 +18,32 @@ from tui.widgets.help_screen import HelpScreen
 from tui.widgets.pane_tabs import PaneTabs
 
 
-async def settings(pilot, **values: str) -> None:
+@asynccontextmanager
+async def digits_pane(size: tuple[int, int] = (100, 30)) -> AsyncIterator[Pilot]:
+    """The app on the pane it opens with, Digits, once the engine is loaded."""
+    app = LearnGPTApp()
+    async with app.run_test(size=size) as pilot:
+        await ready(pilot)
+        yield pilot
+
+
+async def settings(pilot: Pilot, **values: str) -> None:
     for key, value in values.items():
         pilot.app.screen.query_one(f"#set-{key}", Input).value = value
+
+
+async def train_past(pilot: Pilot, batch: int, **values: str) -> None:
+    """Start training with these settings; return once the run is past `batch`, still going."""
+    await settings(pilot, **values)
+    await pilot.press("s")
+    screen = pilot.app.screen
+    await until(pilot, lambda: screen.run is not None and screen.run.batch > batch)
+
+
+async def step(pilot: Pilot) -> None:
+    """One step of backprop (the n key), over once the pane pauses after it."""
+    await pilot.press("n")
+    await until(pilot, lambda: pilot.app.screen.state == "paused")
 
 
 async def test_panes_switch_by_number_key_and_by_tab():
@@ -48,9 +74,8 @@ async def test_help_and_command_palette_entries():
 
 
 async def test_training_shows_epochs_and_accuracy():
-    app = LearnGPTApp()
-    async with app.run_test(size=(100, 30)) as pilot:
-        await ready(pilot)
+    async with digits_pane() as pilot:
+        app = pilot.app
         await settings(pilot, epochs="2", sizes="784,20,10")
         await pilot.click("#start")
         await until(pilot, lambda: app.screen.state == "done")
@@ -64,12 +89,9 @@ async def test_training_shows_epochs_and_accuracy():
 
 
 async def test_pause_resume_and_stop_are_prompt():
-    app = LearnGPTApp()
-    async with app.run_test(size=(100, 30)) as pilot:
-        await ready(pilot)
-        await settings(pilot, epochs="200")
-        await pilot.press("s")
-        await until(pilot, lambda: app.screen.run is not None and app.screen.run.batch > 50)
+    async with digits_pane() as pilot:
+        app = pilot.app
+        await train_past(pilot, 50, epochs="200")
         await pilot.press("p")
         assert app.screen.state == "paused"
         await until(pilot, lambda: not app.screen.workers, timeout=2)
@@ -84,11 +106,9 @@ async def test_pause_resume_and_stop_are_prompt():
 
 
 async def test_step_fills_the_shape_inspector():
-    app = LearnGPTApp()
-    async with app.run_test(size=(100, 30)) as pilot:
-        await ready(pilot)
-        await pilot.press("n")
-        await until(pilot, lambda: app.screen.state == "paused")
+    async with digits_pane() as pilot:
+        app = pilot.app
+        await step(pilot)
         table = app.screen.query_one("#shapes", DataTable)
         rows = [table.get_row_at(i) for i in range(table.row_count)]
         shapes = {row[0]: row[1] for row in rows}
@@ -98,9 +118,8 @@ async def test_step_fills_the_shape_inspector():
 
 
 async def test_drawing_changes_the_prediction():
-    app = LearnGPTApp()
-    async with app.run_test(size=(100, 30)) as pilot:
-        await ready(pilot)
+    async with digits_pane() as pilot:
+        app = pilot.app
         await settings(pilot, epochs="1")
         await pilot.press("s")
         await until(pilot, lambda: app.screen.state == "done")
@@ -119,9 +138,8 @@ async def test_drawing_changes_the_prediction():
 
 
 async def test_bad_settings_are_a_message_not_a_crash():
-    app = LearnGPTApp()
-    async with app.run_test(size=(100, 30)) as pilot:
-        await ready(pilot)
+    async with digits_pane() as pilot:
+        app = pilot.app
         await settings(pilot, sizes="784,thirty,10")
         await pilot.press("s")
         await pilot.pause(0.1)
@@ -134,12 +152,9 @@ async def test_bad_settings_are_a_message_not_a_crash():
 
 
 async def test_quitting_mid_training_does_not_hang():
-    app = LearnGPTApp()
-    async with app.run_test(size=(100, 30)) as pilot:
-        await ready(pilot)
-        await settings(pilot, epochs="500")
-        await pilot.press("s")
-        await until(pilot, lambda: app.screen.run is not None and app.screen.run.batch > 10)
+    async with digits_pane() as pilot:
+        app = pilot.app
+        await train_past(pilot, 10, epochs="500")
         began = time.monotonic()
         await pilot.press("q")
     assert time.monotonic() - began < 2.0
@@ -157,11 +172,9 @@ def test_the_cli_refuses_an_unknown_pane(capsys):
 
 async def test_survives_resizes_and_runs_without_colour(monkeypatch):
     monkeypatch.setenv("NO_COLOR", "1")
-    app = LearnGPTApp()
-    async with app.run_test(size=(80, 24)) as pilot:
-        await ready(pilot)
-        await pilot.press("n")
-        await until(pilot, lambda: app.screen.state == "paused")
+    async with digits_pane(size=(80, 24)) as pilot:
+        app = pilot.app
+        await step(pilot)
         for size, tab in (((60, 20), "g"), ((160, 50), "w"), ((80, 24), "d"), ((100, 30), "i")):
             await pilot.resize_terminal(*size)
             await pilot.press(tab)
@@ -171,11 +184,9 @@ async def test_survives_resizes_and_runs_without_colour(monkeypatch):
 
 
 async def test_the_gallery_pages_and_shows_only_mistakes():
-    app = LearnGPTApp()
-    async with app.run_test(size=(100, 30)) as pilot:
-        await ready(pilot)
-        await pilot.press("n")
-        await until(pilot, lambda: app.screen.state == "paused")
+    async with digits_pane() as pilot:
+        app = pilot.app
+        await step(pilot)
         await pilot.press("g")
         status = app.screen.query_one("#gallery-status")
         assert "test digits: page 1 of" in str(status.render())
