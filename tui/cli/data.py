@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
 from rich.table import Table
 
-from engine.data import sources
+from tui.cli.options import DataDir
+
+app = typer.Typer(help="See and fetch the data sets.", no_args_is_help=True)
 
 
-def info(data_dir: Path | None) -> None:
+@app.command("info")
+def info(data_dir: DataDir = None) -> None:
+    """Say which data sets are where: bundled samples, data directories, the cache."""
+    from engine.data import sources  # here, not above: it loads http.client, slow to import
+
     console = Console(highlight=False)
     table = Table(title="learn-gpt data", title_justify="left")
     table.add_column("data set")
@@ -34,7 +40,16 @@ def info(data_dir: Path | None) -> None:
     console.print("Fetch a full set with: learn-gpt data download mnist (or tinyshakespeare)")
 
 
-def download(name: str, force: bool, mirror: str | None) -> None:
+@app.command("download")
+def download(
+    name: Annotated[str, typer.Argument(help="mnist or tinyshakespeare.")],
+    force: Annotated[bool, typer.Option(help="Download again even if present.")] = False,
+    mirror: Annotated[
+        str | None, typer.Option(help="Base URL of a mirror holding the files.")
+    ] = None,
+) -> None:
+    """Download a full data set into the user cache, checking every file's checksum."""
+    from engine.data import sources
     from engine.data.download import download_all
 
     datasets = sources.catalog(mirror)

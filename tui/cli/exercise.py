@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -16,9 +16,15 @@ from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
+app = typer.Typer(
+    help="Write the pieces yourself; the tool checks them against the engine.",
+    no_args_is_help=True,
+)
 
+
+@app.command("list")
 def list_exercises() -> None:
-    """A table of the exercises, in the course's order, and how to start one."""
+    """List the exercises, in the course's order."""
     from engine.exercises import EXERCISES
 
     console = Console(highlight=False)
@@ -34,8 +40,12 @@ def list_exercises() -> None:
     )
 
 
-def start_exercise(name: str, folder: Path) -> None:
-    """Copy exercise `name`'s stub to folder/NAME.py; never over a file that is there."""
+@app.command("start")
+def start_exercise(
+    name: Annotated[str, typer.Argument(help="The exercise, e.g. backprop (see `exercise list`).")],
+    folder: Annotated[Path, typer.Option(help="Where to write NAME.py.")] = Path("."),
+) -> None:
+    """Copy an exercise's stub to NAME.py, never over an existing file."""
     from engine.errors import EngineError
     from engine.exercises import get_exercise
 
@@ -101,9 +111,15 @@ def print_report(report: Any, console: Console) -> None:
         console.print(Padding(Text(report.output, style="dim"), (0, 0, 0, 4)))
 
 
-def check_exercise(name: str, path: Path | None, timeout: float = 20.0) -> None:
-    """Check the learner's file (default ./NAME.py) and print the report; exit 1 unless it
-    passes."""
+@app.command("check")
+def check_exercise(
+    name: Annotated[str, typer.Argument(help="The exercise, e.g. backprop.")],
+    path: Annotated[
+        Path | None, typer.Argument(help="Your file.", show_default="./NAME.py")
+    ] = None,
+    timeout: Annotated[float, typer.Option(help="Seconds before your code is stopped.")] = 20.0,
+) -> None:
+    """Check your function against the reference on many random cases."""
     from engine.exercises import check, get_exercise
 
     exercise = get_exercise(name)

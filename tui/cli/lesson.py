@@ -3,8 +3,9 @@ without the app. The lessons themselves are `lessons/NN-slug.md` (see `lessons.l
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
+import typer
 from rich.console import Console, Group
 from rich.markdown import Markdown
 from rich.padding import Padding
@@ -98,3 +99,18 @@ def show_lesson(which: str, console: Console | None = None) -> None:
     lesson = get_lesson(which)
     console = console or Console(highlight=False)
     console.print(lesson_renderable(lesson))
+
+
+def command(
+    which: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="[N]", help="A lesson's number (or name, e.g. attention); leave out to list."
+        ),
+    ] = None,
+) -> None:
+    """List the lessons, or print lesson N in the terminal to read without the app."""
+    if which is None:
+        list_lessons()
+    else:
+        show_lesson(which)

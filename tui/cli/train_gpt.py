@@ -11,7 +11,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -19,6 +19,7 @@ from rich.panel import Panel
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from tui.cli.ctrl_c import StopOnCtrlC
+from tui.cli.options import DataDir, Device, Threads, named
 from tui.cli.resume_check import refuse_changes
 
 
@@ -33,6 +34,89 @@ class GPTOptions:
     threads: int | None
     out: Path | None
     resume: Path | None
+
+
+def train_gpt(
+    preset: Annotated[str, typer.Option(help="cpu (nanoGPT's CPU baby GPT) or tiny.")] = "cpu",
+    corpus: Annotated[
+        str, typer.Option(help="sample (bundled), shakespeare, tinyshakespeare, or a PATH.")
+    ] = "sample",
+    score: Annotated[
+        str | None,
+        typer.Option(
+            help="scaled_dot, dot, squared, negated, reversed or cosine.", show_default="scaled_dot"
+        ),
+    ] = None,
+    mask: Annotated[
+        str | None,
+        typer.Option(help="causal, anti_causal, none or window:K.", show_default="causal"),
+    ] = None,
+    positional: Annotated[
+        str | None, typer.Option(help="learned, sinusoidal or none.", show_default="learned")
+    ] = None,
+    residual: Annotated[
+        bool | None,
+        typer.Option("--residual/--no-residual", help="Residual connections.", show_default="on"),
+    ] = None,
+    n_layer: Annotated[int | None, typer.Option(help="Blocks.", show_default="preset")] = None,
+    n_head: Annotated[int | None, typer.Option(help="Heads.", show_default="preset")] = None,
+    n_embd: Annotated[int | None, typer.Option(help="Width.", show_default="preset")] = None,
+    block_size: Annotated[
+        int | None, typer.Option(help="Context length.", show_default="preset")
+    ] = None,
+    dropout: Annotated[float | None, typer.Option(help="Dropout.", show_default="preset")] = None,
+    max_iters: Annotated[
+        int | None, typer.Option(help="Steps in all.", show_default="preset")
+    ] = None,
+    batch_size: Annotated[
+        int | None, typer.Option(help="Sequences per step.", show_default="preset")
+    ] = None,
+    lr: Annotated[
+        float | None, typer.Option(help="Peak learning rate.", show_default="preset")
+    ] = None,
+    eval_interval: Annotated[
+        int | None, typer.Option(help="Steps between evaluations.", show_default="preset")
+    ] = None,
+    sample_interval: Annotated[
+        int | None, typer.Option(help="Steps between samples (0: none).", show_default="preset")
+    ] = None,
+    seed: Annotated[int | None, typer.Option(help="Seed.", show_default="1337")] = None,
+    data_dir: DataDir = None,
+    device: Device = "auto",
+    threads: Threads = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(help="Checkpoint to write.", show_default="runs/gpt-TIME.pt, or --resume"),
+    ] = None,
+    resume: Annotated[
+        Path | None, typer.Option(help="Continue the run in this checkpoint.")
+    ] = None,
+) -> None:
+    """Train a character-level GPT, showing the loss and samples as it learns."""
+    model = {
+        "score": score,
+        "mask": mask,
+        "positional": positional,
+        "residual": residual,
+        "n_layer": n_layer,
+        "n_head": n_head,
+        "n_embd": n_embd,
+        "block_size": block_size,
+        "dropout": dropout,
+    }
+    settings = {
+        "max_iters": max_iters,
+        "batch_size": batch_size,
+        "learning_rate": lr,
+        "eval_interval": eval_interval,
+        "sample_interval": sample_interval,
+        "seed": seed,
+    }
+    train(
+        GPTOptions(
+            preset, corpus, named(model), named(settings), data_dir, device, threads, out, resume
+        )
+    )
 
 
 def _open_run(opts: GPTOptions, device: str):  # noqa: ANN202 - GPTRun, imported late
@@ -148,15 +232,16 @@ def train(opts: GPTOptions) -> None:
 
 
 def sample(
-    checkpoint: Path,
-    prompt: str,
-    tokens: int,
-    temperature: float,
-    top_k: int | None,
-    seed: int | None,
-    device: str,
-    use_cache: bool,
+    checkpoint: Annotated[Path, typer.Argument(help="A GPT checkpoint from `train gpt`.")],
+    prompt: Annotated[str, typer.Option(help="Text to continue.")] = "",
+    n: Annotated[int, typer.Option("-n", "--tokens", help="Characters to write.")] = 500,
+    temperature: Annotated[float, typer.Option(help="0 is greedy; higher is wilder.")] = 0.8,
+    top_k: Annotated[int | None, typer.Option(help="Choose among the k likeliest only.")] = None,
+    seed: Annotated[int | None, typer.Option(help="Seed, for the same text again.")] = None,
+    cache: Annotated[bool, typer.Option("--cache/--no-cache", help="Key/value cache.")] = True,
+    device: Device = "auto",
 ) -> None:
+    """Stream text from a trained GPT, character by character."""
     from engine.device import default_threads, pick_device, use_threads
     from engine.sample import check_sampling, generate
     from engine.train import load_model
@@ -171,11 +256,11 @@ def sample(
         model,
         tokenizer,
         prompt,
-        tokens,
+        n,
         temperature=temperature,
         top_k=top_k,
         seed=seed,
-        use_cache=use_cache,
+        use_cache=cache,
     ):
         sys.stdout.write(piece.text)
         sys.stdout.flush()

@@ -9,13 +9,14 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from tui.cli.ctrl_c import StopOnCtrlC
+from tui.cli.options import DataDir, Device, Threads, named
 from tui.cli.resume_check import refuse_changes
 
 UI_EVERY = 50  # mini-batches between progress-bar updates: rich costs more than a step
@@ -30,6 +31,88 @@ class TrainOptions:
     out: Path | None
     resume: Path | None
     backprop: Path | None = None  # a learner's own backprop file, checked before training
+
+
+def _sizes(value: str | None) -> tuple[int, ...] | None:
+    if value is None:
+        return None
+    try:
+        return tuple(int(part) for part in value.replace(" ", "").split(","))
+    except ValueError:
+        raise typer.BadParameter(
+            f"expected comma-separated layer sizes like 784,30,10, got {value!r}",
+            param_hint="--sizes",
+        ) from None
+
+
+def train_mlp(
+    sizes: Annotated[
+        str | None, typer.Option(help="Layer sizes, input first.", show_default="784,30,10")
+    ] = None,
+    epochs: Annotated[int | None, typer.Option(help="Epochs in all.", show_default="30")] = None,
+    batch_size: Annotated[
+        int | None, typer.Option(help="Mini-batch size.", show_default="10")
+    ] = None,
+    eta: Annotated[float | None, typer.Option(help="Learning rate η.", show_default="3.0")] = None,
+    cost: Annotated[
+        str | None, typer.Option(help="quadratic or cross-entropy.", show_default="quadratic")
+    ] = None,
+    activation: Annotated[
+        str | None, typer.Option(help="Hidden layers: sigmoid or relu.", show_default="sigmoid")
+    ] = None,
+    init: Annotated[
+        str | None,
+        typer.Option(
+            help="normal (the book's N(0,1)) or scaled (N(0,1/n_in)).", show_default="normal"
+        ),
+    ] = None,
+    lmbda: Annotated[
+        float | None, typer.Option(help="L2 regularisation λ.", show_default="0")
+    ] = None,
+    seed: Annotated[
+        int | None, typer.Option(help="Seed for weights and shuffling.", show_default="0")
+    ] = None,
+    data: Annotated[
+        str | None,
+        typer.Option(
+            help="sample (bundled), mnist (full set), auto (full if found), or a PATH.",
+            show_default="auto",
+        ),
+    ] = None,
+    data_dir: DataDir = None,
+    device: Device = "auto",
+    threads: Threads = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            help="Checkpoint to write.", show_default="runs/mlp-TIME.pt, or the --resume file"
+        ),
+    ] = None,
+    resume: Annotated[
+        Path | None, typer.Option(help="Continue the run saved in this checkpoint.")
+    ] = None,
+    backprop: Annotated[
+        Path | None,
+        typer.Option(
+            help="Train with your own backprop (`learn-gpt exercise start backprop`); "
+            "it must pass its check first."
+        ),
+    ] = None,
+) -> None:
+    """Train Nielsen's digit network by SGD, printing "Epoch N: correct / total"."""
+    settings = {
+        "sizes": _sizes(sizes),
+        "epochs": epochs,
+        "mini_batch_size": batch_size,
+        "eta": eta,
+        "cost": cost,
+        "activation": activation,
+        "init": init,
+        "lmbda": lmbda,
+        "seed": seed,
+        "data": data,
+    }
+    run(TrainOptions(named(settings), data_dir, device, threads, out, resume, backprop))
 
 
 def _open_run(opts: TrainOptions, device: str):  # noqa: ANN202 - MLPRun, imported late

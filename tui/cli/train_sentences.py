@@ -12,7 +12,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from tui.cli.train_toy import follow_training
+from tui.cli.train_toy import toy_command, train_toy
 
 EXAMPLES = (
     "The pizza came out of the oven and it tasted good.",
@@ -41,7 +41,6 @@ def _print_attention(console: Console, model, tokenizer) -> None:  # noqa: ANN00
 def train_sentences(out: Path, seed: int, steps: int | None) -> None:
     """Train the referent model with `seed` (for `steps`, default the module's 1000), report,
     and save it to `out`."""
-    from engine.device import use_threads
     from engine.sentences import (
         MODEL,
         TRAIN,
@@ -52,24 +51,30 @@ def train_sentences(out: Path, seed: int, steps: int | None) -> None:
     )
 
     console = Console(highlight=False)
-    threads = use_threads(1)  # a model this small is dispatch-bound: more threads only wait
-    total = steps if steps is not None else TRAIN["max_iters"]
-    console.print(
+    about = [
         f"GPT: {MODEL['n_layer']} layer(s), {MODEL['n_head']} heads, {MODEL['n_embd']} wide, "
-        f"context {MODEL['block_size']}; causal mask, learned positions"
-    )
-    console.print(f"Text: {family_source()}")
-    console.print(
-        f"Training: {total} steps of {TRAIN['batch_size']} sentences, loss only at the word "
-        f'after "=>"; seed {seed}, {threads} thread(s)'
-    )
-    trained = follow_training(
-        console, train_referent_model(seed, steps), total, "accuracy", ReferentEval
-    )
-    console.print(
-        f"Done in {trained.seconds:.1f} s: held-out accuracy {trained.heldout_accuracy:.1%} "
-        "(food/container pairs never seen together in training)"
+        f"context {MODEL['block_size']}; causal mask, learned positions",
+        f"Text: {family_source()}",
+    ]
+    trained = train_toy(
+        console,
+        about,
+        train_referent_model(seed, steps),
+        steps=steps if steps is not None else TRAIN["max_iters"],
+        batch=f'{TRAIN["batch_size"]} sentences, loss only at the word after "=>"',
+        seed=seed,
+        evaluation=ReferentEval,
+        held_out=("accuracy", "accuracy", "food/container pairs never seen together in training"),
     )
     _print_attention(console, trained.model, trained.tokenizer)
     path = save_referent_model(out, trained).path
     console.print(f'Saved {path}; open it in the Attention pane and look at the ">" row')
+
+
+command = toy_command(
+    train_sentences,
+    'Train the word-level model that finds what "it" refers to in the pizza sentences.',
+    "runs/pizza-words.pt",
+    "Seed for the sentences and the weights.",
+    1000,
+)

@@ -1,16 +1,73 @@
-"""The progress shown while a toy task trains (`learn-gpt train sentences`, `train translate`):
-a Rich bar with the loss and the held-out accuracy, a line per evaluation, Ctrl-C to stop."""
+"""What the toy tasks' commands share (`learn-gpt train sentences`, `train translate`): the
+same three options, one thread, and the progress shown while they train: a Rich bar with the
+loss and the held-out accuracy, a line per evaluation, Ctrl-C to stop.
 
-from __future__ import annotations
+No `from __future__ import annotations` here: `toy_command`'s typer annotations name its
+arguments, so they must be evaluated where it is defined, not looked up in this module later.
+"""
 
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from tui.cli.ctrl_c import StopOnCtrlC
+
+
+def toy_command(
+    train: Callable[[Path, int, int | None], None],
+    doc: str,
+    default_out: str,
+    seed_help: str,
+    default_steps: int,
+) -> Callable[..., None]:
+    """The typer command that runs `train(out, seed, steps)`. `default_steps` is only shown:
+    the engine's own default applies, read when training starts (after torch loads)."""
+
+    def command(
+        out: Annotated[Path, typer.Option(help="Where to save the model.")] = Path(default_out),
+        seed: Annotated[int, typer.Option(help=seed_help)] = 0,
+        steps: Annotated[
+            int | None, typer.Option(help="Steps.", show_default=str(default_steps), min=1)
+        ] = None,
+    ) -> None:
+        train(out, seed, steps)
+
+    command.__doc__ = doc
+    return command
+
+
+def train_toy(
+    console: Console,
+    about: list[str],
+    events: Iterable[Any],
+    *,
+    steps: int,
+    batch: str,
+    seed: int,
+    evaluation: type,
+    held_out: tuple[str, str, str],
+) -> Any:
+    """Print `about` (the model, the data) and the plan, follow `events` (see
+    follow_training), say how well the model does on what it never saw, and return the run's
+    last event. `held_out`: the measure as the progress names it, as the last line names it,
+    and what was held out. One thread: a model this small is dispatch-bound."""
+    from engine.device import use_threads
+
+    accuracy, measure, unseen = held_out
+    threads = use_threads(1)
+    for line in about:
+        console.print(line)
+    console.print(f"Training: {steps} steps of {batch}; seed {seed}, {threads} thread(s)")
+    trained = follow_training(console, events, steps, accuracy, evaluation)
+    console.print(
+        f"Done in {trained.seconds:.1f} s: held-out {measure} {trained.heldout_accuracy:.1%} "
+        f"({unseen})"
+    )
+    return trained
 
 
 def follow_training(

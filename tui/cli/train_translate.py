@@ -14,7 +14,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from tui.cli.train_toy import follow_training
+from tui.cli.train_toy import toy_command, train_toy
 
 # all four are held out: the model never saw them while training
 EXAMPLES = (
@@ -61,7 +61,6 @@ def _print_heatmap(console: Console, model, text: str) -> None:  # noqa: ANN001
 def train_translate(out: Path, seed: int, steps: int | None) -> None:
     """Train the number translator with `seed` (for `steps`, default the module's 1500),
     report, and save it to `out`."""
-    from engine.device import use_threads
     from engine.seq2seq import (
         MODEL,
         TRAIN,
@@ -73,27 +72,33 @@ def train_translate(out: Path, seed: int, steps: int | None) -> None:
     )
 
     console = Console(highlight=False)
-    threads = use_threads(1)  # a model this small is dispatch-bound: more threads only wait
-    total = steps if steps is not None else TRAIN["max_iters"]
-    console.print(
+    about = [
         f"Encoder-decoder: {MODEL['n_encoder_layer']} encoder layers (self-attention, no mask), "
         f"{MODEL['n_decoder_layer']} decoder layers (causal self-attention, then "
         f"cross-attention to the encoder), {MODEL['n_head']} heads, {MODEL['n_embd']} wide; "
-        f"{new_model().num_params():,} parameters"
-    )
-    console.print(f"Task: {task_source()}; words in, digits out")
-    console.print(
-        f"Training: {total} steps of {TRAIN['batch_size']} numbers; seed {seed}, "
-        f"{threads} thread(s)"
-    )
-    trained = follow_training(
-        console, train_translator(seed, steps), total, "exact match", TranslateEval
-    )
-    console.print(
-        f"Done in {trained.seconds:.1f} s: held-out exact-match accuracy "
-        f"{trained.heldout_accuracy:.1%} (numbers never seen in training)"
+        f"{new_model().num_params():,} parameters",
+        f"Task: {task_source()}; words in, digits out",
+    ]
+    trained = train_toy(
+        console,
+        about,
+        train_translator(seed, steps),
+        steps=steps if steps is not None else TRAIN["max_iters"],
+        batch=f"{TRAIN['batch_size']} numbers",
+        seed=seed,
+        evaluation=TranslateEval,
+        held_out=("exact match", "exact-match accuracy", "numbers never seen in training"),
     )
     _print_alignments(console, trained.model)
     _print_heatmap(console, trained.model, EXAMPLES[0])
     path = save_translator(out, trained).path
     console.print(f"Saved {path}")
+
+
+command = toy_command(
+    train_translate,
+    "Train the encoder-decoder that translates number words to digits.",
+    "runs/numbers-seq2seq.pt",
+    "Seed for the batches and the weights.",
+    1500,
+)

@@ -1,0 +1,31 @@
+"""The options several commands take (--data-dir, --device, --threads), declared once so
+their help reads the same everywhere."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+DataDir = Annotated[
+    Path | None,
+    typer.Option(
+        "--data-dir",
+        envvar="LEARN_GPT_DATA_DIR",
+        show_envvar=True,
+        help="Folder holding full data sets (MNIST IDX files or mnist.pkl.gz, ...).",
+    ),
+]
+Device = Annotated[
+    str, typer.Option(help="auto (cuda, then mps, then cpu), cuda, cuda:N, mps or cpu.")
+]
+Threads = Annotated[
+    int | None, typer.Option(help="torch CPU threads (default: chosen per workload).")
+]
+
+
+def named(settings: dict[str, Any]) -> dict[str, Any]:
+    """The settings the learner named: typer gives None for every option left out, and the
+    engine (or a resumed checkpoint) decides those."""
+    return {key: value for key, value in settings.items() if value is not None}
