@@ -181,33 +181,14 @@ FIXTURES = Path(__file__).parent / "exercise_mistakes"
 
 def test_train_mlp_with_a_learners_backprop(tmp_path, capsys):
     out = tmp_path / "mine.pt"
-    code, _, err = run_cli(
-        "train",
-        "mlp",
-        "--backprop",
-        str(FIXTURES / "backprop_mean.py"),
-        "--data",
-        "sample",
-        "--epochs",
-        "1",
-        "--out",
-        str(out),
-        capsys=capsys,
-    )
+
+    def train_with(fixture: str) -> tuple[int, str, str]:
+        args = ("--backprop", str(FIXTURES / fixture), "--data", "sample", "--epochs", "1")
+        return run_cli("train", "mlp", *args, "--out", str(out), capsys=capsys)
+
+    code, _, err = train_with("backprop_mean.py")
     assert code == 1 and len(err.strip().splitlines()) == 1 and not out.exists()
-    code, stdout, err = run_cli(
-        "train",
-        "mlp",
-        "--backprop",
-        str(FIXTURES / "backprop_ok.py"),
-        "--data",
-        "sample",
-        "--epochs",
-        "1",
-        "--out",
-        str(out),
-        capsys=capsys,
-    )
+    code, stdout, err = train_with("backprop_ok.py")
     assert code == 0, err
     assert "Backprop: yours" in stdout and "Epoch 0:" in stdout
 
