@@ -15,7 +15,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import torch
@@ -62,10 +62,39 @@ def _as_ids(ids: Iterable[int], vocab_size: int) -> list[int]:
     return out
 
 
-class CharTokenizer:
+class _Tokenizer:
+    """What both tokenizers share: a fixed list of pieces, which is all that `state()` stores
+    and all that equality compares. Each tokenizer keeps it under its own name, `key`."""
+
+    kind: ClassVar[str]  # "char" or "word": the name in `state()` and in TOKENIZERS
+    key: ClassVar[str]  # the attribute that holds the pieces, and their name in `state()`
+    unit: ClassVar[str]  # what `repr` counts
+
+    @property
+    def pieces(self) -> list[str]:
+        return getattr(self, self.key)
+
+    @property
+    def vocab_size(self) -> int:
+        return len(self.pieces)
+
+    def state(self) -> dict[str, Any]:
+        return {"kind": self.kind, self.key: list(self.pieces)}
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and self.pieces == other.pieces
+
+    def __hash__(self) -> int:
+        return hash((self.kind, tuple(self.pieces)))
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.vocab_size} {self.unit})"
+
+
+class CharTokenizer(_Tokenizer):
     """Every distinct character of the training text is a token, sorted; round-trips exactly."""
 
-    kind = "char"
+    kind, key, unit = "char", "chars", "characters"
 
     def __init__(self, chars: Sequence[str]) -> None:
         self.chars: list[str] = _check_vocab(chars, "a character tokenizer's vocabulary")
@@ -87,10 +116,6 @@ class CharTokenizer:
         if not text:
             raise TokenizerError("cannot build a character tokenizer from empty text")
         return cls(sorted(set(text)))
-
-    @property
-    def vocab_size(self) -> int:
-        return len(self.chars)
 
     def encode_array(self, text: str) -> np.ndarray:
         """`text` as an int64 array of ids, vectorised: a megabyte takes milliseconds."""
@@ -126,18 +151,6 @@ class CharTokenizer:
         self.encode_array(text)
         return list(text)
 
-    def state(self) -> dict[str, Any]:
-        return {"kind": self.kind, "chars": list(self.chars)}
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, CharTokenizer) and self.chars == other.chars
-
-    def __hash__(self) -> int:
-        return hash((self.kind, tuple(self.chars)))
-
-    def __repr__(self) -> str:
-        return f"CharTokenizer({self.vocab_size} characters)"
-
 
 # A word (letters and digits, with inner apostrophes or hyphens: "don't", "mother-in-law"),
 # or any single other mark that is not white space.
@@ -146,10 +159,10 @@ _NO_SPACE_BEFORE = set(".,;:!?)]}%\u2026")
 _NO_SPACE_AFTER = set("([{")
 
 
-class WordTokenizer:
+class WordTokenizer(_Tokenizer):
     """Lower-cased words and punctuation marks, for small sentence experiments."""
 
-    kind = "word"
+    kind, key, unit = "word", "words", "words"
     UNKNOWN = "<unk>"  # id 0; words the tokenizer never saw encode to it
 
     def __init__(self, words: Sequence[str]) -> None:
@@ -176,10 +189,6 @@ class WordTokenizer:
     def split(text: str) -> list[str]:
         return _WORD_RE.findall(text.lower())
 
-    @property
-    def vocab_size(self) -> int:
-        return len(self.words)
-
     def encode(self, text: str) -> list[int]:
         return [self._index.get(w, 0) for w in self.split(text)]
 
@@ -197,18 +206,6 @@ class WordTokenizer:
         to `<unk>`; one piece per id of `encode(text)`."""
         return self.split(text)
 
-    def state(self) -> dict[str, Any]:
-        return {"kind": self.kind, "words": list(self.words)}
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, WordTokenizer) and self.words == other.words
-
-    def __hash__(self) -> int:
-        return hash((self.kind, tuple(self.words)))
-
-    def __repr__(self) -> str:
-        return f"WordTokenizer({self.vocab_size} words)"
-
 
 Tokenizer = CharTokenizer | WordTokenizer
 TOKENIZERS: dict[str, type[CharTokenizer] | type[WordTokenizer]] = {
@@ -222,15 +219,12 @@ def tokenizer_from_state(state: dict) -> CharTokenizer | WordTokenizer:
     if not isinstance(state, dict):
         raise TokenizerError("stored tokenizer is malformed: expected a dict")
     kind = state.get("kind")
-    if kind == "char":
-        key, cls = "chars", CharTokenizer
-    elif kind == "word":
-        key, cls = "words", WordTokenizer
-    else:
+    cls = TOKENIZERS.get(kind) if isinstance(kind, str) else None
+    if cls is None:
         raise TokenizerError(f"stored tokenizer is malformed: unknown kind {kind!r}")
-    vocab = state.get(key)
+    vocab = state.get(cls.key)
     if not isinstance(vocab, (list, tuple)):
-        raise TokenizerError(f"stored {kind} tokenizer is malformed: no list of {key}")
+        raise TokenizerError(f"stored {kind} tokenizer is malformed: no list of {cls.key}")
     try:
         return cls(vocab)
     except TokenizerError as exc:
