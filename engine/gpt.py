@@ -79,10 +79,6 @@ class GPTConfig:
             mask = tuple(tuple(bool(v) for v in row) for row in mask)
         return cls(**{**data, "mask": mask}).validate()
 
-    @property
-    def is_standard(self) -> bool:
-        return self.score == "scaled_dot" and self.mask == "causal"
-
 
 @dataclass
 class KVCache:
