@@ -4,16 +4,26 @@ A checkpoint is a plain dict of tensors, numbers, strings, lists and dicts saved
 `torch.save` and read back with `torch.load(weights_only=True)`, so loading a file can never
 run code. Writing goes to a temp file in the same folder, then `os.replace`: a crash or Ctrl-C
 mid-write leaves the previous file whole.
+
+Every transformer file (a GPT run, a shipped GPT, the pizza model, the number translator) is
+written by `save_model`: "model_config" (the model's `config.to_dict()`) and "model" (its
+weights) first, then whatever that kind of file adds. `weights_must_fit` reads them back.
 """
 
 from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from engine.errors import EngineError
+from engine.errors import ConfigError, EngineError
+from engine.events import CheckpointSaved
+
+if TYPE_CHECKING:
+    from torch import nn
 
 FORMAT = "learn-gpt-checkpoint"
 VERSION = 1
@@ -67,3 +77,30 @@ def load(path: str | Path, kind: str) -> dict[str, Any]:
     if data.get("kind") != kind:
         raise CheckpointError(f"{path} holds a {data.get('kind')} model, not {kind}")
     return data
+
+
+def save_model(
+    path: str | Path, kind: str, model: nn.Module, *, half: bool, **fields: Any
+) -> CheckpointSaved:
+    """Write `model`'s config and weights, then `fields`, as a `kind` checkpoint. `half`
+    stores the weights in half precision: a file small enough to ship, not one to resume
+    (a run to resume keeps full precision beside its optimiser)."""
+    state = model.state_dict()
+    payload = {
+        "model_config": model.config.to_dict(),
+        "model": {k: v.half() for k, v in state.items()} if half else state,
+        **fields,
+    }
+    return CheckpointSaved(save(path, kind, payload))
+
+
+@contextmanager
+def weights_must_fit(path: str | Path) -> Iterator[None]:
+    """Around building a model from a checkpoint's config and loading its weights: a mismatch
+    (torch's long RuntimeError, or a config the model refuses) becomes one CheckpointError
+    line naming the file."""
+    try:
+        yield
+    except (RuntimeError, ConfigError) as exc:
+        first = str(exc).strip().splitlines()[0]
+        raise CheckpointError(f"{path}: weights do not fit its config ({first})") from None

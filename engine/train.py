@@ -333,37 +333,28 @@ class GPTRun:
     # -- checkpoints ---------------------------------------------------------------------
     def save_model(self, path: str | Path) -> CheckpointSaved:
         """Only what sampling and attention need, in half precision: a small file to ship."""
-        payload = {
-            "model_config": self.model_config.to_dict(),
-            "model": {k: v.half() for k, v in self.model.state_dict().items()},
-            "tokenizer": self.tokenizer.state(),
-            "corpus": {
-                "spec": self.corpus_spec,
-                "source": self.corpus.source,
-                "sha256": _corpus_digest(self.corpus.text),
-            },
-            "step": self.step,
-            "history": [asdict(e) for e in self.history],
-        }
-        return CheckpointSaved(checkpoint.save(path, KIND, payload))
+        return self._save(path, half=True)
 
     def save(self, path: str | Path) -> CheckpointSaved:
-        payload = {
-            "model_config": self.model_config.to_dict(),
-            "train_config": asdict(self.train_config),
-            "model": self.model.state_dict(),
-            "optimizer": self.optimizer.state_dict(),
-            "tokenizer": self.tokenizer.state(),
-            "corpus": {
-                "spec": self.corpus_spec,
-                "source": self.corpus.source,
-                "sha256": _corpus_digest(self.corpus.text),
-            },
-            "step": self.step,
-            "rng": {"torch": torch.get_rng_state(), "batches": self.batch_gen.get_state()},
-            "history": [asdict(e) for e in self.history],
+        """Everything to continue exactly: full-precision weights, optimiser, random state."""
+        return self._save(
+            path,
+            half=False,
+            train_config=asdict(self.train_config),
+            optimizer=self.optimizer.state_dict(),
+            rng={"torch": torch.get_rng_state(), "batches": self.batch_gen.get_state()},
+        )
+
+    def _save(self, path: str | Path, *, half: bool, **fields: Any) -> CheckpointSaved:
+        corpus = {
+            "spec": self.corpus_spec,
+            "source": self.corpus.source,
+            "sha256": _corpus_digest(self.corpus.text),
         }
-        return CheckpointSaved(checkpoint.save(path, KIND, payload))
+        history = [asdict(e) for e in self.history]
+        return save_gpt(
+            path, self.model, self.tokenizer, corpus, self.step, history, half=half, **fields
+        )
 
     @classmethod
     def load(
@@ -410,6 +401,33 @@ class GPTRun:
         return run
 
 
+def save_gpt(
+    path: str | Path,
+    model: GPT,
+    tokenizer: Tokenizer,
+    corpus: dict[str, str],
+    step: int,
+    history: list[dict[str, Any]],
+    *,
+    half: bool,
+    **fields: Any,
+) -> CheckpointSaved:
+    """Write a "gpt" checkpoint, the file `load_model` reads: config and weights, tokenizer,
+    the corpus it learnt from ({"spec", "source", "sha256"}), step, evaluations, then
+    `fields` (a run's optimiser and random state, a toy task's own figures)."""
+    return checkpoint.save_model(
+        path,
+        KIND,
+        model,
+        half=half,
+        tokenizer=tokenizer.state(),
+        corpus=corpus,
+        step=step,
+        history=history,
+        **fields,
+    )
+
+
 def load_model_checkpoint(path: str | Path) -> dict[str, Any]:
     """A GPT checkpoint's contents, with its config checked."""
     data = checkpoint.load(path, KIND)
@@ -427,12 +445,7 @@ def load_model(path: str | Path, device: str = "cpu") -> tuple[GPT, Tokenizer]:
     """A trained GPT and its tokenizer, for sampling and looking inside (no optimiser)."""
     data = load_model_checkpoint(path)
     model = GPT(GPTConfig.from_dict(data["model_config"])).to(device)
-    try:
+    with checkpoint.weights_must_fit(path):
         model.load_state_dict(data["model"])
-    except RuntimeError as exc:
-        first = str(exc).strip().splitlines()[0]
-        raise checkpoint.CheckpointError(
-            f"{path}: weights do not fit its config ({first})"
-        ) from None
     model.eval()
     return model, tokenizer_from_state(data["tokenizer"])
