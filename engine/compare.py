@@ -25,7 +25,18 @@ from typing import Any
 import numpy as np
 
 from engine.errors import ConfigError
-from engine.events import Diverged, EvalDone, StepDone
+from engine.events import (
+    CompareEvent,
+    ComparisonDone,
+    Diverged,
+    EvalDone,
+    StepDone,
+    VariantDiverged,
+    VariantDone,
+    VariantEval,
+    VariantReady,
+    VariantStep,
+)
 
 BASE_MODEL: dict[str, Any] = {"n_layer": 2, "n_embd": 64, "block_size": 32}
 PROBE = "ROMEO:\nWhat light through yonder"
@@ -57,52 +68,8 @@ class Variant:
         defaults = {f.name: f.default for f in fields(GPTConfig) if f.name != "vocab_size"}
         return self.model.get(key, defaults.get(key))
 
-    def describe(self) -> str:
-        """One line: the settings that matter here, e.g. 'scaled_dot, causal, learned, ...'."""
-        mask = self.setting("mask")
-        parts = [
-            str(self.setting("score")),
-            mask if isinstance(mask, str) else "custom mask",
-            f"{self.setting('positional')} positions",
-            "residual" if self.setting("residual") else "no residual",
-            f"dropout {self.setting('dropout'):g}",
-            f"{self.setting('n_head')} head{'s' if self.setting('n_head') != 1 else ''}",
-        ]
-        return ", ".join(parts)
 
-
-# -- events -----------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class VariantReady:
-    """A variant's run is built and about to train."""
-
-    name: str
-    parameters: int
-    description: str
-
-
-@dataclass(frozen=True)
-class VariantStep:
-    name: str
-    step: int
-    loss: float
-
-
-@dataclass(frozen=True)
-class VariantEval:
-    name: str
-    eval: EvalDone
-
-
-@dataclass(frozen=True)
-class VariantDiverged:
-    """The variant's loss became NaN or exploded; it stops, the other goes on."""
-
-    name: str
-    step: int
-    reason: str
-
-
+# -- results ----------------------------------------------------------------------------------
 @dataclass
 class VariantResult:
     variant: Variant
@@ -134,25 +101,6 @@ class VariantResult:
     @property
     def final_val(self) -> float:
         return self.evals[-1].val_loss if self.evals else math.nan
-
-
-@dataclass(frozen=True)
-class VariantDone:
-    name: str
-    result: VariantResult
-
-
-@dataclass(frozen=True)
-class ComparisonDone:
-    results: list[VariantResult]  # A then B
-    verdict: list[str]
-    steps: int
-    seed: int
-
-
-CompareEvent = (
-    VariantReady | VariantStep | VariantEval | VariantDiverged | VariantDone | ComparisonDone
-)
 
 
 # -- measures ---------------------------------------------------------------------------------
@@ -463,7 +411,7 @@ def compare(
         )
         tracks.append(_Track(v, run))
     for t in tracks:
-        yield VariantReady(t.variant.name, t.run.model.num_params(), t.variant.describe())
+        yield VariantReady(t.variant.name, t.run.model.num_params())
 
     if interleave:
         while not all(t.done for t in tracks):

@@ -1,12 +1,18 @@
 """Plain event objects that long-running engine work yields.
 
 The CLI renders them with Rich, the TUI posts them as Textual messages, tests assert on them.
+What some events carry is only named for the type checker, so importing this module costs
+nothing.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from engine.compare import VariantResult
 
 
 @dataclass(frozen=True)
@@ -73,3 +79,71 @@ class Diverged:
     step: int
     loss: float
     reason: str
+
+
+@dataclass(frozen=True)
+class NextToken:
+    """One piece chosen while sampling, and the most likely pieces it was chosen from."""
+
+    id: int
+    text: str  # the chosen piece, decoded
+    probability: float  # of the chosen piece, after temperature and top-k
+    top: list[tuple[str, float]]  # the most likely pieces at this step, most likely first
+
+
+# -- two variants side by side (engine.compare) -----------------------------------------------
+@dataclass(frozen=True)
+class VariantReady:
+    """A variant's run is built and about to train."""
+
+    name: str
+    parameters: int
+
+
+@dataclass(frozen=True)
+class VariantStep:
+    """One optimisation step of one variant (A and B take turns), with its mini-batch loss."""
+
+    name: str
+    step: int
+    loss: float
+
+
+@dataclass(frozen=True)
+class VariantEval:
+    """One variant's evaluation, as GPTRun made it."""
+
+    name: str
+    eval: EvalDone
+
+
+@dataclass(frozen=True)
+class VariantDiverged:
+    """The variant's loss became NaN or exploded; it stops, the other goes on."""
+
+    name: str
+    step: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class VariantDone:
+    """A variant has finished, been sampled and looked into; the other may still train."""
+
+    name: str
+    result: VariantResult
+
+
+@dataclass(frozen=True)
+class ComparisonDone:
+    """Both variants have finished: their results and the verdict computed from them."""
+
+    results: list[VariantResult]  # A then B
+    verdict: list[str]
+    steps: int
+    seed: int
+
+
+CompareEvent = (
+    VariantReady | VariantStep | VariantEval | VariantDiverged | VariantDone | ComparisonDone
+)

@@ -10,26 +10,18 @@ same windows from scratch: slower, and identical.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Protocol
 
 import torch
 
 from engine.errors import ConfigError, EngineError
+from engine.events import NextToken
 from engine.gpt import GPT, KVCache
 
 
 class Tokenizer(Protocol):
     def encode(self, text: str) -> list[int]: ...
     def decode(self, ids: list[int]) -> str: ...
-
-
-@dataclass(frozen=True)
-class NextToken:
-    id: int
-    text: str  # the chosen piece, decoded
-    probability: float  # of the chosen piece, after temperature and top-k
-    top: list[tuple[str, float]]  # the most likely pieces at this step, most likely first
 
 
 def check_sampling(temperature: float, top_k: int | None) -> None:

@@ -13,21 +13,16 @@ import numpy as np
 import pytest
 
 from engine import compare as cmp
-from engine.compare import (
+from engine.compare import Variant, VariantResult, compare, real_word_share, verdict, words_of
+from engine.errors import ConfigError
+from engine.events import (
     ComparisonDone,
-    Variant,
+    EvalDone,
     VariantDone,
     VariantEval,
     VariantReady,
-    VariantResult,
     VariantStep,
-    compare,
-    real_word_share,
-    verdict,
-    words_of,
 )
-from engine.errors import ConfigError
-from engine.events import EvalDone
 
 STEPS = 150
 
