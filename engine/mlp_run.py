@@ -11,10 +11,11 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
+import numpy as np
 import torch
 
 from engine import checkpoint
-from engine.data.digits import Digits, find_full, load_digits
+from engine.data.digits import Digits, find_full, load_digits, mnist_style
 from engine.errors import ConfigError
 from engine.events import BatchDone, CheckpointSaved, EpochDone
 from engine.mlp import (
@@ -161,6 +162,22 @@ class MLPRun:
             self.accuracy.append((correct, len(self.digits.test)))
             self.epoch, self.batch = self.epoch + 1, 0
         return events, summarize(trace)
+
+    # -- what the Digits pane shows (copies: the network may train on after this returns) ----
+    def test_answers(self, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The first `n` test digits (n, 784), their labels, and the network's 10 outputs for
+        each."""
+        test = self.digits.test
+        images = test.images[:n].numpy().copy()
+        return images, test.labels[:n].numpy().copy(), self.network.output_activations(images)
+
+    def neuron_weights(self) -> np.ndarray:
+        """The first layer's weights, (hidden, 784): what each hidden neuron looks for."""
+        return self.network.weights[0].detach().cpu().numpy().copy()
+
+    def read(self, pixels: np.ndarray) -> np.ndarray:
+        """The network's 10 outputs for a hand-drawn 28x28 digit, prepared as MNIST's were."""
+        return self.network.output_activations(mnist_style(pixels))[0]
 
     def extend(self, epochs: int) -> None:
         """Train to `epochs` in all (a resumed run may be given more epochs than it had)."""

@@ -17,7 +17,7 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Header, Label, Markdown, Select
+from textual.widgets import Button, Header, Label, Markdown, Select
 from textual.widgets.select import InvalidSelectValueError
 
 from tui.widgets.pane_footer import PaneFooter
@@ -141,6 +141,7 @@ class PaneScreen(Screen):
     PANE = ""
     HELP = ""
     LESSON_SIDEBAR = True  # show the followed lesson beside this pane
+    BUTTON_PREFIX = ""  # a button with id PREFIX + NAME runs action_NAME
     BINDINGS = [
         Binding("ctrl+n", "lesson_step(1)", "Next lesson step", show=False),
         Binding("ctrl+b", "lesson_step(-1)", "Previous lesson step", show=False),
@@ -171,6 +172,20 @@ class PaneScreen(Screen):
             if widget is not None and widget is not self and widget.parent is None:
                 return
         super()._forward_event(event)
+
+    @on(Button.Pressed)
+    def _button_action(self, event: Button.Pressed) -> None:
+        """A button named after one of the pane's actions runs it, as its key would."""
+        name = (event.button.id or "").removeprefix(self.BUTTON_PREFIX).replace("-", "_")
+        action = getattr(self, f"action_{name}", None)
+        if action is not None:
+            event.stop()
+            action()
+
+    def enable_buttons(self, **enabled: bool) -> None:
+        """Enable or disable the buttons named (without the prefix) as the pane's state says."""
+        for name, on_ in enabled.items():
+            self.query_one(f"#{self.BUTTON_PREFIX}{name}", Button).disabled = not on_
 
     def pane_commands(self) -> list:
         """Extra command-palette entries while this pane is showing."""

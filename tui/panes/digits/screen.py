@@ -1,21 +1,22 @@
 """The Digits pane: train Nielsen's network, watch it learn, and look inside it.
 
-Training runs in a thread worker that posts at most `UI_HZ` progress messages a second and
-checks for cancellation after every mini-batch, so pausing, stopping and quitting are prompt.
-Pause stops the worker and keeps the run; resume starts a new worker where the run stands.
+Everything that touches the network goes through one `Job` (tui.jobs): training iterates
+`MLPRun.events()` in its worker and the pane hears the events themselves (`show_batch_done`,
+`show_epoch_done`); one mini-batch, saving, loading and the views of the weights (test answers,
+neurons, the drawing's reading) are calls that run between two mini-batches. Pause stops the
+worker and keeps the run; resume starts a new one where the run stands.
 """
 
 from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import (
     Button,
@@ -27,8 +28,8 @@ from textual.widgets import (
     TabbedContent,
     TabPane,
 )
-from textual.worker import get_current_worker
 
+from tui.jobs import Job, JobEnd
 from tui.panes.base import PaneScreen
 from tui.panes.digits.digit_canvas import DigitCanvas
 from tui.panes.digits.digit_gallery import DigitGallery
@@ -39,9 +40,12 @@ from tui.panes.digits.shape_table import ShapeTable
 from tui.panes.digits.train_charts import TrainCharts
 
 if TYPE_CHECKING:
+    import numpy as np
+
+    from engine.events import BatchDone, EpochDone
+    from engine.mlp import TensorSummary
     from engine.mlp_run import MLPRun
 
-UI_HZ = 15
 GALLERY_SIZE = 1000  # test digits the gallery shows answers for
 VIEW_SECONDS = 1.0  # while training, redraw the views of the weights at most this often
 LESSON_KEYS = ("tab", "settings")  # what a lesson step may set here (apply_lesson)
@@ -76,38 +80,6 @@ mini-batch, tensor by tensor), **Draw** (draw a digit and watch it read).
 """
 
 
-class RunStarted(Message):
-    def __init__(self, run: MLPRun) -> None:
-        super().__init__()
-        self.run = run
-
-
-class TrainingProgress(Message):
-    """Where training is, and the mean mini-batch cost since the last message."""
-
-    def __init__(self, epoch: int, batch: int, batches: int, loss: float | None) -> None:
-        super().__init__()
-        self.epoch, self.batch, self.batches, self.loss = epoch, batch, batches, loss
-
-
-class EpochFinished(Message):
-    def __init__(self, epoch: int, correct: int, total: int, seconds: float) -> None:
-        super().__init__()
-        self.epoch, self.correct, self.total, self.seconds = epoch, correct, total, seconds
-
-
-class StepShown(Message):
-    def __init__(self, summaries: list, epochs: list) -> None:  # engine types
-        super().__init__()
-        self.summaries, self.epochs = summaries, epochs
-
-
-class WorkerEnded(Message):
-    def __init__(self, finished: bool, error: str = "") -> None:
-        super().__init__()
-        self.finished, self.error = finished, error
-
-
 class DigitsScreen(PaneScreen):
     PANE = "digits"
     HELP = HELP
@@ -135,6 +107,8 @@ class DigitsScreen(PaneScreen):
     def __init__(self) -> None:
         super().__init__(name="digits")
         self.run: MLPRun | None = None
+        self.job = Job(self, "digits")
+        self.accuracy: list[tuple[int, int]] = []  # (correct, total) per epoch, as shown
         self.saved_path: Path | None = None
         self._views_drawn = 0.0
 
@@ -178,15 +152,14 @@ class DigitsScreen(PaneScreen):
     def _engine_ready(self, ready: bool) -> None:
         if ready and self.state == "loading":
             self.state = "idle"
-            self.find_full_mnist()
+            from engine.data.digits import find_full
 
-    @work(thread=True, group="digits-find")
-    def find_full_mnist(self) -> None:
-        from engine.data.digits import find_full
+            data_dir = self.app.data_dir
+            self.job.call(lambda: find_full(data_dir), then=self._found_full)
 
-        found = find_full(self.app.data_dir)
+    def _found_full(self, found: list) -> None:
         if found:
-            self.app.call_from_thread(self.query_one(MLPSettings).offer_full_mnist, found[0])
+            self.query_one(MLPSettings).offer_full_mnist(found[0])
 
     def watch_state(self, state: str) -> None:
         status = {
@@ -198,82 +171,93 @@ class DigitsScreen(PaneScreen):
         }[state]
         self.query_one("#digits-status", Label).update(status)
         self.query_one("#pause", Button).label = "Resume" if state == "paused" else "Pause"
-        for button, enabled in (
-            ("start", state in ("idle", "done", "paused")),
-            ("pause", state in ("running", "paused")),
-            ("stop", state in ("running", "paused")),
-            ("step", state in ("idle", "paused", "done")),
-            ("save", self.run is not None and state != "loading"),
-            ("load", state in ("idle", "done", "paused")),
-        ):
-            self.query_one(f"#{button}", Button).disabled = not enabled
+        self.enable_buttons(
+            start=state in ("idle", "done", "paused"),
+            pause=state in ("running", "paused"),
+            stop=state in ("running", "paused"),
+            step=state in ("idle", "paused", "done"),
+            save=self.run is not None and state != "loading",
+            load=state in ("idle", "done", "paused"),
+        )
 
     def say(self, text: str) -> None:
         self.query_one("#epoch-log", Log).write_line(text)
 
     # -- actions -----------------------------------------------------------------------------
-    @on(Button.Pressed)
-    def on_button(self, event: Button.Pressed) -> None:
-        actions = {
-            "start": self.action_start,
-            "pause": self.action_pause,
-            "stop": self.action_stop,
-            "step": self.action_step,
-            "save": self.action_save,
-            "load": self.action_load,
-        }
-        if event.button.id in actions:
-            actions[event.button.id]()
-
     def action_start(self) -> None:
-        if self.state == "paused":
+        if self.state == "paused" and self.run is not None:
             self.state = "running"
-            self.train(self.run)
+            run = self.run
+            self.job.start(lambda: run.events(loss_every=20))
         elif self.state in ("idle", "done"):
-            try:
-                settings = self.query_one(MLPSettings).values()
-            except SettingsError as exc:
-                self.notify(str(exc), severity="error")
+            settings = self.settings()
+            if settings is None:
                 return
             self.state = "running"
             self.query_one(TrainCharts).reset()
             self.query_one("#epoch-log", Log).clear()
-            self.train(None, settings)
+            self.job.start(lambda: self._train_new(settings))
+
+    def _train_new(self, settings: dict[str, Any]):  # noqa: ANN202 - a generator of events
+        """In the worker: build the run (its data loads here), hand it to the pane, train."""
+        run = self._build(settings)
+        self.job.deliver(self._begun, (run, []))
+        yield from run.events(loss_every=20)
+
+    def _build(self, settings: dict[str, Any]) -> MLPRun:
+        from engine.mlp_run import MLPConfig, MLPRun
+
+        return MLPRun.start(MLPConfig(**settings), data_dir=self.app.data_dir)
+
+    def settings(self) -> dict[str, Any] | None:
+        """The settings on the left, or None (and an error shown) if one does not parse."""
+        try:
+            return self.query_one(MLPSettings).values()
+        except SettingsError as exc:
+            self.notify(str(exc), severity="error")
+            return None
 
     def action_pause(self) -> None:
         if self.state == "running":
-            self.workers.cancel_group(self, "digits")
+            self.job.stop()
             self.state = "paused"
         elif self.state == "paused":
             self.action_start()
 
     def action_stop(self) -> None:
         if self.state in ("running", "paused"):
-            self.workers.cancel_group(self, "digits")
+            self.job.stop()
             self.state = "done"
             self.say("Stopped.")
 
     def action_step(self) -> None:
         if self.state not in ("idle", "paused", "done"):
             return
-        try:
-            settings = self.query_one(MLPSettings).values()
-        except SettingsError as exc:
-            self.notify(str(exc), severity="error")
+        settings = self.settings()
+        if settings is None:
             return
-        fresh = self.run is None or self.state == "done"
+        run = None if self.run is None or self.state == "done" else self.run
         self.state = "running"
-        self.step_one(None if fresh else self.run, settings)
+
+        def step() -> tuple[MLPRun, list, list[TensorSummary]]:
+            stepped = run or self._build(settings)
+            return (stepped, *stepped.step_once())
+
+        self.job.call(step, then=self._stepped, failed=self._failed)
 
     def action_show_tab(self, tab: str) -> None:
         self.query_one(TabbedContent).active = tab
 
     def action_save(self) -> None:
+        """Save between two mini-batches (even while training): the file holds one whole step
+        and the position after it."""
         if self.run is None:
             self.notify("Nothing to save yet: train first.", severity="warning")
             return
-        path = Path("runs") / time.strftime("mlp-%Y%m%d-%H%M%S.pt")
-        self.run.save(path)
+        run, path = self.run, Path("runs") / time.strftime("mlp-%Y%m%d-%H%M%S.pt")
+        self.job.call(lambda: run.save(path), then=lambda saved: self._saved(saved.path))
+
+    def _saved(self, path: Path) -> None:
         self.saved_path = path
         self.say(f"Saved {path}")
 
@@ -285,20 +269,21 @@ class DigitsScreen(PaneScreen):
         self.app.push_screen(PathPrompt("Load a digit network from", default), self._load)
 
     def _load(self, path: str | None) -> None:
-        if not path:
+        if not path or self.state not in ("idle", "done", "paused"):
             return
-        from engine.errors import EngineError
         from engine.mlp_run import MLPRun
 
-        try:
-            run = MLPRun.load(path)
-        except EngineError as exc:
-            self.notify(str(exc), severity="error")
-            return
-        self.on_run_started(RunStarted(run))
+        data_dir = self.app.data_dir
+        self.job.call(
+            lambda: (run := MLPRun.load(path, data_dir=data_dir), list(run.accuracy)),
+            then=lambda loaded: self._loaded(path, *loaded),
+        )
+
+    def _loaded(self, path: str, run: MLPRun, accuracy: list[tuple[int, int]]) -> None:
+        self.job.stop()
+        self._begun((run, accuracy))
         self.state = "done" if run.finished else "paused"
         self.say(f"Loaded {path}: epoch {run.epoch}, mini-batch {run.batch}")
-        self.query_one(TrainCharts).show_accuracy(run.accuracy)
         self.refresh_views(force=True)
 
     # -- lessons -----------------------------------------------------------------------------
@@ -336,124 +321,83 @@ class DigitsScreen(PaneScreen):
                 f"Digits has no setting {key!r} (it has {', '.join([*DEFAULTS, 'cost', 'data'])})."
             )
 
-    # -- workers (threads) -------------------------------------------------------------------
-    def _start_run(self, settings: dict) -> MLPRun:
-        from engine.mlp_run import MLPConfig, MLPRun
-
-        run = MLPRun.start(MLPConfig(**settings), data_dir=self.app.data_dir)
-        self.post_message(RunStarted(run))
-        return run
-
-    @work(thread=True, exclusive=True, group="digits")
-    def train(self, run: MLPRun | None, settings: dict | None = None) -> None:
-        from engine.errors import EngineError
-        from engine.events import BatchDone
-
-        worker = get_current_worker()
-        try:
-            run = run or self._start_run(settings or {})
-            losses: list[float] = []
-            last_post = 0.0
-            for event in run.events(loss_every=20):
-                if worker.is_cancelled:
-                    return
-                if isinstance(event, BatchDone):
-                    if event.loss is not None:
-                        losses.append(event.loss)
-                    now = time.monotonic()
-                    if now - last_post >= 1 / UI_HZ or event.batch + 1 == event.batches:
-                        mean = sum(losses) / len(losses) if losses else None
-                        self.post_message(
-                            TrainingProgress(event.epoch, event.batch + 1, event.batches, mean)
-                        )
-                        losses, last_post = [], now
-                else:
-                    self.post_message(
-                        EpochFinished(
-                            event.epoch, event.correct or 0, event.total or 0, event.seconds
-                        )
-                    )
-            self.post_message(WorkerEnded(finished=True))
-        except EngineError as exc:
-            self.post_message(WorkerEnded(finished=False, error=str(exc)))
-
-    @work(thread=True, exclusive=True, group="digits")
-    def step_one(self, run: MLPRun | None, settings: dict) -> None:
-        from engine.errors import EngineError
-
-        try:
-            run = run or self._start_run(settings)
-            epochs, summaries = run.step_once()
-            self.post_message(StepShown(summaries, epochs))
-            self.post_message(WorkerEnded(finished=run.finished))
-        except EngineError as exc:
-            self.post_message(WorkerEnded(finished=False, error=str(exc)))
-
-    # -- messages from the workers -----------------------------------------------------------
-    def on_run_started(self, message: RunStarted) -> None:
-        self.run = message.run
-        c = message.run.config
+    # -- what the job hands back (on the UI thread) ------------------------------------------
+    def _begun(self, begun: tuple[MLPRun, list[tuple[int, int]]]) -> None:
+        run, self.accuracy = begun[0], list(begun[1])
+        self.run = run
+        c = run.config
         self.say(
             f"Network {list(c.sizes)}, eta {c.eta}, mini-batch {c.mini_batch_size}, "
-            f"{c.cost} cost; {message.run.digits.source}"
+            f"{c.cost} cost; {run.digits.source}"
         )
+        self.query_one(TrainCharts).show_accuracy(self.accuracy)
         self.watch_state(self.state)
 
-    def on_training_progress(self, message: TrainingProgress) -> None:
+    def show_batch_done(self, events: list[BatchDone]) -> None:
+        last = events[-1]
         bar = self.query_one("#digits-progress", ProgressBar)
-        bar.update(total=message.batches, progress=message.batch)
-        if message.loss is not None:
-            self.query_one(TrainCharts).add_loss(message.loss)
+        bar.update(total=last.batches, progress=last.batch + 1)
+        losses = [e.loss for e in events if e.loss is not None]
+        if losses:
+            self.query_one(TrainCharts).add_loss(sum(losses) / len(losses))
 
-    def on_epoch_finished(self, message: EpochFinished) -> None:
-        self.say(
-            f"Epoch {message.epoch}: {message.correct} / {message.total}"
-            + (f"  ({message.seconds:.2f} s)" if message.seconds else "")
-        )
-        if self.run is not None:
-            self.query_one(TrainCharts).show_accuracy(self.run.accuracy)
+    def show_epoch_done(self, events: list[EpochDone]) -> None:
+        for event in events:
+            self.say(
+                f"Epoch {event.epoch}: {event.correct or 0} / {event.total or 0}"
+                + (f"  ({event.seconds:.2f} s)" if event.seconds else "")
+            )
+            if event.correct is not None and event.total is not None:
+                self.accuracy.append((event.correct, event.total))
+        self.query_one(TrainCharts).show_accuracy(self.accuracy)
         self.refresh_views()
 
-    def on_step_shown(self, message: StepShown) -> None:
-        self.query_one(ShapeTable).show(message.summaries)
-        batch = message.epochs[0]
+    def _stepped(self, stepped: tuple[MLPRun, list, list[TensorSummary]]) -> None:
+        run, events, summaries = stepped
+        if run is not self.run:
+            self._begun((run, []))
+        self.query_one(ShapeTable).show(summaries)
+        batch = events[0]
         self.query_one("#shapes-status", Label).update(
             f"Epoch {batch.epoch}, mini-batch {batch.batch + 1} of {batch.batches} applied "
             f"(cost before it {batch.loss:.4f}). Columns of x are the images."
         )
-        for event in message.epochs[1:]:
-            self.on_epoch_finished(EpochFinished(event.epoch, event.correct, event.total, 0.0))
+        if events[1:]:
+            self.show_epoch_done(events[1:])
+        self.state = "done" if run.finished else "paused"
         self.query_one(TabbedContent).active = "tab-shapes"
         self.refresh_views(force=True)
 
-    def on_worker_ended(self, message: WorkerEnded) -> None:
-        if message.error:
-            self.notify(message.error, severity="error")
-            self.state = "idle" if self.run is None else "paused"
-            return
+    def _failed(self, error: str) -> None:
+        self.notify(error, severity="error")
         if self.state == "running":
-            self.state = "done" if message.finished else "paused"
+            self.state = "idle" if self.run is None else "paused"
+
+    def job_ended(self, job: Job, end: JobEnd) -> None:
+        if end.outcome == "failed":
+            self._failed(end.error)
+        elif end.outcome == "finished" and self.state == "running":
+            self.state = "done"
         self.refresh_views(force=True)
 
     # -- views of the network ----------------------------------------------------------------
     def refresh_views(self, force: bool = False) -> None:
         """Redraw the tab showing, if it depends on the weights (test answers, neuron images,
         the drawing's reading); while training, at most once every VIEW_SECONDS. The other tabs
-        are redrawn when they are shown."""
+        are redrawn when they are shown. The numbers are computed by a call between two
+        mini-batches, never here."""
         now = time.monotonic()
         if self.run is None or (not force and now - self._views_drawn < VIEW_SECONDS):
             return
         self._views_drawn = now
-        tab = self.query_one(TabbedContent).active
-        net = self.run.network
+        tab, run = self.query_one(TabbedContent).active, self.run
         if tab == "tab-gallery":
-            test = self.run.digits.test
-            images = test.images[:GALLERY_SIZE].numpy()
-            self.query_one(DigitGallery).show(
-                images, test.labels[:GALLERY_SIZE].numpy(), net.output_activations(images)
+            self.job.call(
+                lambda: run.test_answers(GALLERY_SIZE),
+                then=lambda shown: self.query_one(DigitGallery).show(*shown),
             )
         elif tab == "tab-neurons":
-            self.query_one(NeuronGrid).show(net.weights[0].cpu().numpy())
+            self.job.call(run.neuron_weights, then=self.query_one(NeuronGrid).show)
         elif tab == "tab-draw":
             self.read_drawing(self.query_one(DigitCanvas).pixels)
 
@@ -469,7 +413,7 @@ class DigitsScreen(PaneScreen):
     def on_drawing_changed(self, event: DigitCanvas.Changed) -> None:
         self.read_drawing(event.pixels)
 
-    def read_drawing(self, pixels) -> None:  # noqa: ANN001 - numpy (28, 28)
+    def read_drawing(self, pixels: np.ndarray) -> None:
         pad = self.query_one(DrawPad)
         if self.run is None:
             pad.show(None, "Train or load a network first: it has nothing to read with yet.")
@@ -477,6 +421,5 @@ class DigitsScreen(PaneScreen):
         if not pixels.any():
             pad.show(None, "Draw a digit with the mouse (or arrows + space); c clears.")
             return
-        from engine.data.digits import mnist_style
-
-        pad.show(self.run.network.output_activations(mnist_style(pixels))[0])
+        run, drawn = self.run, pixels.copy()
+        self.job.call(lambda: run.read(drawn), then=pad.show)
