@@ -29,11 +29,10 @@ The app's Lessons pane and `learn-gpt lesson` both read lessons through `load_le
 from __future__ import annotations
 
 import re
+import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-import tomllib
 
 from engine.errors import ConfigError
 

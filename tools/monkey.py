@@ -86,7 +86,7 @@ async def caught_up(app: LearnGPTApp, timeout: float) -> list[str]:
     if waiting:
         try:
             await asyncio.wait_for(done.wait(), timeout)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             return [
                 f"{node!r} attached={node.is_attached} running={node.is_running}"
                 for node in waiting.values()

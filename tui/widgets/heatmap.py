@@ -132,20 +132,6 @@ def hidden_cells(values: np.ndarray, masked: np.ndarray | None) -> np.ndarray:
     return hidden
 
 
-def colorize(
-    values: np.ndarray,
-    colormap: str = "viridis",
-    vmin: float | None = None,
-    vmax: float | None = None,
-    masked: np.ndarray | None = None,
-) -> np.ndarray:
-    """RGB uint8 (..., 3) for every value at once, hidden cells in the map's hidden colour."""
-    values = np.asarray(values, dtype=np.float64)
-    hidden = hidden_cells(values, masked)
-    lo, hi = value_range(values[~hidden], colormap, vmin, vmax)
-    return colormap_lut(colormap)[_lut_index(normalise(values, lo, hi), hidden)]
-
-
 def _lut_index(t: np.ndarray, hidden: np.ndarray) -> np.ndarray:
     index = np.rint(t * (LUT_SIZE - 1)).astype(np.intp)
     index[hidden] = LUT_SIZE
