@@ -35,9 +35,10 @@ from tui.panes.digits.digit_canvas import DigitCanvas
 from tui.panes.digits.digit_gallery import DigitGallery
 from tui.panes.digits.draw_pad import DrawPad
 from tui.panes.digits.neuron_grid import NeuronGrid
-from tui.panes.digits.settings import DEFAULTS, MLPSettings, SettingsError
+from tui.panes.digits.settings import DEFAULTS, MLPSettings
 from tui.panes.digits.shape_table import ShapeTable
 from tui.panes.digits.train_charts import TrainCharts
+from tui.widgets.form import SettingsError
 
 if TYPE_CHECKING:
     import numpy as np

@@ -8,6 +8,8 @@ from textual.app import ComposeResult
 from textual.containers import Grid
 from textual.widgets import Input, Label, Select
 
+from tui.widgets.form import SettingsError, choice
+
 DEFAULTS = {
     "sizes": "784,30,10",
     "epochs": "30",
@@ -24,10 +26,6 @@ LABELS = {
 }
 
 
-class SettingsError(ValueError):
-    """A field does not parse; the message names it."""
-
-
 class MLPSettings(Grid):
     """Reads as the learner types; `values()` turns the fields into MLPConfig arguments."""
 
@@ -36,21 +34,10 @@ class MLPSettings(Grid):
             yield Label(LABELS[key])
             yield Input(default, id=f"set-{key}", compact=True, select_on_focus=True)
         yield Label("cost")
-        yield Select(
-            [("quadratic", "quadratic"), ("cross-entropy", "cross-entropy")],
-            value="quadratic",
-            allow_blank=False,
-            id="set-cost",
-            compact=True,
-        )
+        costs = [("quadratic", "quadratic"), ("cross-entropy", "cross-entropy")]
+        yield choice(costs, "quadratic", "set-cost")
         yield Label("data")
-        yield Select(
-            [("bundled sample", "sample")],
-            value="sample",
-            allow_blank=False,
-            id="set-data",
-            compact=True,
-        )
+        yield choice([("bundled sample", "sample")], "sample", "set-data")
 
     def offer_full_mnist(self, where: str) -> None:
         """Add the full set to the data choices once it has been found."""

@@ -31,11 +31,11 @@ from textual.widgets import Button, Input, Label, ProgressBar, Select, Static
 from textual.worker import Worker, get_current_worker
 
 from tui.panes.base import PaneScreen
-from tui.panes.digits.settings import SettingsError
 from tui.panes.sampling.loss_chart import LossChart
 from tui.panes.sampling.sample_log import SampleLog
 from tui.panes.sampling.settings import LIVE, SamplingSettings
 from tui.panes.sampling.token_bars import TokenBars, label
+from tui.widgets.form import SettingsError
 
 if TYPE_CHECKING:
     from engine.train import GPTRun

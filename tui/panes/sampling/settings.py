@@ -12,7 +12,7 @@ from textual.app import ComposeResult
 from textual.containers import Grid
 from textual.widgets import Input, Label, Select
 
-from tui.panes.digits.settings import SettingsError
+from tui.widgets.form import choice, number, whole
 
 PRESETS = ("tiny", "cpu")  # until the engine says otherwise
 CORPORA = ("sample", "shakespeare", "tinyshakespeare")
@@ -38,21 +38,9 @@ def _corpus_options(corpora: tuple[str, ...]) -> list[tuple[str, str]]:
 class SamplingSettings(Grid):
     def compose(self) -> ComposeResult:
         yield Label("preset")
-        yield Select(
-            [(p, p) for p in PRESETS],
-            value="tiny",
-            allow_blank=False,
-            id="samp-preset",
-            compact=True,
-        )
+        yield choice([(p, p) for p in PRESETS], "tiny", "samp-preset")
         yield Label("corpus")
-        yield Select(
-            _corpus_options(CORPORA),
-            value="sample",
-            allow_blank=False,
-            id="samp-corpus",
-            compact=True,
-        )
+        yield choice(_corpus_options(CORPORA), "sample", "samp-corpus")
         for key, (title, default, placeholder) in FIELDS.items():
             yield Label(title)
             yield Input(
@@ -82,9 +70,9 @@ class SamplingSettings(Grid):
     def live(self) -> dict[str, Any]:
         """The settings that apply while training: sample interval, temperature, top-k, prompt."""
         return {
-            "every": _whole(self.text("every"), "sample every", minimum=1),
-            "temperature": _number(self.text("temperature"), "temperature"),
-            "top_k": _whole(self.text("top-k"), "top-k", blank=True),
+            "every": whole(self.text("every"), "sample every", minimum=1),
+            "temperature": number(self.text("temperature"), "temperature"),
+            "top_k": whole(self.text("top-k"), "top-k", blank=True),
             "prompt": self.text("prompt"),
         }
 
@@ -93,27 +81,7 @@ class SamplingSettings(Grid):
         return {
             "preset": self.query_one("#samp-preset", Select).value,
             "corpus": self.query_one("#samp-corpus", Select).value,
-            "max_steps": _whole(self.text("max-steps"), "max steps", minimum=1, blank=True),
+            "max_steps": whole(self.text("max-steps"), "max steps", minimum=1, blank=True),
             **self.live(),
         }
 
-
-def _number(text: str, name: str) -> float:
-    try:
-        return float(text.strip())
-    except ValueError:
-        raise SettingsError(f"{name} must be a number: {text.strip()!r}") from None
-
-
-def _whole(text: str, name: str, minimum: int | None = None, blank: bool = False) -> int | None:
-    text = text.strip()
-    if not text and blank:
-        return None
-    try:
-        value = int(text)
-    except ValueError:
-        empty = " or empty" if blank else ""
-        raise SettingsError(f"{name} must be a whole number{empty}: {text!r}") from None
-    if minimum is not None and value < minimum:
-        raise SettingsError(f"{name} must be at least {minimum}, got {value}")
-    return value
