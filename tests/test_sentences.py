@@ -8,7 +8,7 @@ import torch
 from engine.data.sources import PRETRAINED_SENTENCES
 from engine.errors import ConfigError
 from engine.events import StepDone
-from engine.sentences import (
+from engine.tasks.sentences import (
     BLOCK_SIZE,
     CONTAINER_PREDICATES,
     CONTAINERS,

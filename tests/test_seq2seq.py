@@ -13,7 +13,7 @@ from engine.checkpoint import CheckpointError
 from engine.data.sources import PRETRAINED_SENTENCES
 from engine.errors import ConfigError
 from engine.events import StepDone
-from engine.seq2seq import (
+from engine.tasks.seq2seq_model import (
     END,
     EXAMPLE,
     HELDOUT,

@@ -1,7 +1,7 @@
 """`learn-gpt train sentences`: a tiny word-level GPT learns what "it" refers to.
 
 Trains on generated sentences like "the pizza came out of the oven and it tasted good . =>
-pizza" (see `engine.sentences`), shows a Rich progress bar with the loss and the held-out
+pizza" (see `engine.tasks.sentences`), shows a Rich progress bar with the loss and the held-out
 accuracy, then prints where the position that names the referent looks in two sentences that
 differ only in their predicate, and saves the model for the Attention pane.
 """
@@ -21,7 +21,7 @@ EXAMPLES = (
 
 
 def _print_attention(console: Console, model, tokenizer) -> None:  # noqa: ANN001
-    from engine.sentences import referent_attention
+    from engine.tasks.sentences import referent_attention
 
     console.print('Attention from "=>" (the position that names the referent):')
     for sentence in EXAMPLES:
@@ -41,7 +41,7 @@ def _print_attention(console: Console, model, tokenizer) -> None:  # noqa: ANN00
 def train_sentences(out: Path, seed: int, steps: int | None) -> None:
     """Train the referent model with `seed` (for `steps`, default the module's 1000), report,
     and save it to `out`."""
-    from engine.sentences import (
+    from engine.tasks.sentences import (
         MODEL,
         TRAIN,
         ReferentEval,

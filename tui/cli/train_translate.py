@@ -1,6 +1,7 @@
 """`learn-gpt train translate`: a small encoder-decoder transformer learns to write numbers.
 
-Trains on generated pairs like "three hundred forty two" -> "342" (see `engine.seq2seq`),
+Trains on generated pairs like "three hundred forty two" -> "342" (see
+`engine.tasks.seq2seq_model`),
 shows a Rich progress bar with the loss and the held-out exact-match accuracy, then translates
 a few numbers it never saw and prints, for each digit written, the source word the last
 decoder layer's cross-attention looks at most (averaged over its heads), and the whole
@@ -26,7 +27,7 @@ EXAMPLES = (
 
 
 def _print_alignments(console: Console, model) -> None:  # noqa: ANN001
-    from engine.seq2seq import alignment, translate
+    from engine.tasks.seq2seq_model import alignment, translate
 
     console.print(
         "Translations of held-out numbers; under each digit, the source word the last layer's "
@@ -40,7 +41,7 @@ def _print_alignments(console: Console, model) -> None:  # noqa: ANN001
 
 
 def _print_heatmap(console: Console, model, text: str) -> None:  # noqa: ANN001
-    from engine.seq2seq import cross_attention
+    from engine.tasks.seq2seq_model import cross_attention
 
     words, targets, weights = cross_attention(model, text)
     mean = weights[-1].mean(axis=0)  # (T_out, T_in): the last layer, averaged over heads
@@ -61,7 +62,7 @@ def _print_heatmap(console: Console, model, text: str) -> None:  # noqa: ANN001
 def train_translate(out: Path, seed: int, steps: int | None) -> None:
     """Train the number translator with `seed` (for `steps`, default the module's 1500),
     report, and save it to `out`."""
-    from engine.seq2seq import (
+    from engine.tasks.seq2seq_model import (
         MODEL,
         TRAIN,
         TranslateEval,

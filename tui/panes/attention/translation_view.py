@@ -153,8 +153,8 @@ class TranslationView(Vertical):
 
     @work(thread=True, exclusive=True, group="translate")
     def _run(self, words: str, which: str) -> None:
-        from engine import seq2seq
         from engine.errors import EngineError
+        from engine.tasks import seq2seq_model as seq2seq
 
         try:
             if self.loaded is None or self.loaded[0] != which:

@@ -1,6 +1,6 @@
-"""What the generated toy tasks share (the pizza sentences of `engine.sentences`, the number
-translator of `engine.seq2seq`): seeded draws, a digest of the task's definition for the
-checkpoint, and the plain training loop.
+"""What the generated toy tasks share (the pizza sentences of `engine.tasks.sentences`, the
+number translator of `engine.tasks.seq2seq_model`): seeded draws, a digest of the task's
+definition for the checkpoint, and the plain training loop.
 
 The loop is nanoGPT's, without GPTRun's data pipeline, checkpoints or DDP: these tasks
 generate their batches and train in well under a minute.

@@ -56,7 +56,7 @@ from engine.errors import ConfigError
 from engine.events import CheckpointSaved, Diverged, StepDone
 from engine.gpt import GPT, GPTConfig
 from engine.inspect import Inspection, inspect_attention
-from engine.toy_task import pick, spec_digest, train_steps
+from engine.tasks.runner import pick, spec_digest, train_steps
 from engine.train import KIND, TrainConfig
 
 CORPUS_SPEC = "pizza sentences"

@@ -53,11 +53,11 @@ from engine.errors import ConfigError
 from engine.events import CheckpointSaved, Diverged, StepDone
 from engine.gpt import MLP, Block, CausalSelfAttention, GPTConfig, init_weights
 from engine.positional import POSITIONALS, PositionalEncoding
-from engine.toy_task import pick, spec_digest, train_steps
+from engine.tasks.runner import pick, spec_digest, train_steps
 from engine.train import TrainConfig
 
 KIND = "seq2seq"
-PRETRAINED = Path(__file__).parent / "pretrained" / "numbers-seq2seq.pt"
+PRETRAINED = Path(__file__).parents[1] / "pretrained" / "numbers-seq2seq.pt"
 
 # -- the task: numbers in words and in digits ---------------------------------------------
 MAX_NUMBER = 9999
