@@ -1,18 +1,21 @@
-"""Plain event objects that long-running engine work yields.
+"""Plain event objects that long-running engine work yields: every one of them is here.
 
 The CLI renders them with Rich, the TUI posts them as Textual messages, tests assert on them.
-What some events carry is only named for the type checker, so importing this module costs
-nothing.
+The models some events carry are only named for the type checker, so importing this module
+costs nothing.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from engine.compare import VariantResult
+    from engine.data.text import WordTokenizer
+    from engine.gpt import GPT
+    from engine.tasks.seq2seq_model import Seq2Seq
 
 
 @dataclass(frozen=True)
@@ -65,11 +68,15 @@ class EvalDone:
 
 @dataclass(frozen=True)
 class Sampled:
-    """A text sample from the current weights."""
+    """A text sample from the current weights (`text` starts with the prompt), with the loss of
+    the step just done (None before the first) and how it was sampled."""
 
     step: int
-    loss: float
+    loss: float | None
     text: str
+    prompt: str = ""
+    temperature: float = 1.0
+    top_k: int | None = None
 
 
 @dataclass(frozen=True)
@@ -89,6 +96,44 @@ class NextToken:
     text: str  # the chosen piece, decoded
     probability: float  # of the chosen piece, after temperature and top-k
     top: list[tuple[str, float]]  # the most likely pieces at this step, most likely first
+
+
+# -- the toy tasks (engine.tasks) -------------------------------------------------------------
+@dataclass(frozen=True)
+class HeldoutEval:
+    """A toy task's evaluation: loss on fixed training examples, and loss and accuracy on
+    held-out ones (pizza sentences: the referent named; numbers: the digits exactly right)."""
+
+    step: int
+    train_loss: float
+    heldout_loss: float
+    heldout_accuracy: float
+
+
+@dataclass(frozen=True)
+class ReferentTrained:
+    """The last event of a referent run: the word GPT, its tokenizer, how well it names "it"."""
+
+    model: GPT
+    tokenizer: WordTokenizer
+    seed: int
+    step: int
+    heldout_accuracy: float
+    seconds: float
+    history: list[HeldoutEval] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class TranslatorTrained:
+    """The last event of a translator run: the model (it carries its vocabularies) and how
+    well it writes numbers it never saw."""
+
+    model: Seq2Seq
+    seed: int
+    step: int
+    heldout_accuracy: float
+    seconds: float
+    history: list[HeldoutEval] = field(default_factory=list)
 
 
 # -- two variants side by side (engine.compare) -----------------------------------------------

@@ -192,7 +192,8 @@ def test_row_bars_show_the_stage_scores_that_softmax_turns_into_the_weights():
 
 
 async def test_a_translator_the_learner_trained_can_be_chosen(tmp_path, monkeypatch):
-    from engine.tasks.seq2seq_model import TranslatorTrained, save_translator, train_translator
+    from engine.events import TranslatorTrained
+    from engine.tasks.translator import save_translator, train_translator
 
     short = {"warmup_iters": 2, "eval_interval": 5, "batch_size": 16}
     run = train_translator(seed=1, steps=5, train=short, heldout_size=16)

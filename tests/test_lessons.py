@@ -119,7 +119,7 @@ def took_effect(screen, setup: dict) -> bool:
             ("row", screen.row if setup.get("row", 0) >= 0 else screen.row - len(look.tokens)),
         ]
         if "words" in setup:
-            from engine.tasks.seq2seq_model import source_tokens
+            from engine.tasks.numbers import source_tokens
             from tui.panes.attention.translation_view import TranslationView
 
             shown = screen.query_one(TranslationView).translation

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import pytest
-import torch
+from toy_task_helpers import assert_saved_in_half, short_run
 
 from engine.data.sources import PRETRAINED_SENTENCES
 from engine.errors import ConfigError
-from engine.events import StepDone
+from engine.events import ReferentTrained
+from engine.tasks.referent import (
+    heldout_accuracy,
+    referent_attention,
+    save_referent_model,
+    train_referent_model,
+)
 from engine.tasks.sentences import (
     BLOCK_SIZE,
     CONTAINER_PREDICATES,
@@ -15,17 +21,11 @@ from engine.tasks.sentences import (
     FOOD_PREDICATES,
     FOODS,
     HELDOUT_PAIRS,
-    ReferentEval,
-    ReferentTrained,
     all_examples,
     encode_examples,
     examples,
     family_tokenizer,
-    heldout_accuracy,
     prompt_for,
-    referent_attention,
-    save_referent_model,
-    train_referent_model,
 )
 from engine.train import load_model, load_model_checkpoint
 
@@ -149,25 +149,11 @@ def test_a_sentence_without_a_food_is_refused(shipped):
 
 
 # -- training -----------------------------------------------------------------------------
-SHORT = dict(train={"warmup_iters": 5, "eval_interval": 20, "batch_size": 32}, heldout_size=64)
-
-
 def test_a_short_training_run_lowers_the_loss_and_saves_a_loadable_model(tmp_path):
-    events = list(train_referent_model(seed=1, steps=40, **SHORT))
-    steps = [e for e in events if isinstance(e, StepDone)]
-    evals = [e for e in events if isinstance(e, ReferentEval)]
-    trained = events[-1]
-    assert isinstance(trained, ReferentTrained) and len(steps) == 40
-    assert [e.step for e in evals] == [20, 40]
-    assert evals[-1].train_loss < steps[0].loss - 1.0  # from about ln(90) = 4.5
-    assert trained.heldout_accuracy == evals[-1].heldout_accuracy
-    path = save_referent_model(tmp_path / "words.pt", trained).path
-    model, tok = load_model(path)
+    trained = short_run(train_referent_model, ReferentTrained, steps=40, every=20)  # from ln(90)
+    model, tok = load_model(save_referent_model(tmp_path / "words.pt", trained).path)
     assert tok == trained.tokenizer
-    for name, value in trained.model.state_dict().items():
-        torch.testing.assert_close(model.state_dict()[name], value.half().float())
-    again = [e for e in train_referent_model(seed=1, steps=40, **SHORT) if isinstance(e, StepDone)]
-    assert [e.loss for e in again] == [e.loss for e in steps]  # the same seed, the same run
+    assert_saved_in_half(trained.model, model)
 
 
 def test_the_cli_trains_reports_and_saves(tmp_path, capsys):

@@ -7,24 +7,29 @@ import random
 import numpy as np
 import pytest
 import torch
+from toy_task_helpers import assert_saved_in_half, short_run
 
 from engine import checkpoint
 from engine.checkpoint import CheckpointError
 from engine.data.sources import PRETRAINED_SENTENCES
 from engine.errors import ConfigError
-from engine.events import StepDone
-from engine.tasks.seq2seq_model import (
+from engine.events import TranslatorTrained
+from engine.tasks.numbers import (
     END,
     EXAMPLE,
     HELDOUT,
     MAX_NUMBER,
-    PRETRAINED,
     SOURCE_BLOCK,
     SOURCE_VOCAB,
-    CrossAttention,
-    Seq2SeqConfig,
-    TranslateEval,
-    TranslatorTrained,
+    number_words,
+    numbers,
+    sample,
+    source_tokens,
+    training_batch,
+)
+from engine.tasks.seq2seq_model import CrossAttention, Seq2SeqConfig
+from engine.tasks.translator import (
+    PRETRAINED,
     alignment,
     cross_attention,
     encode_batch,
@@ -32,13 +37,8 @@ from engine.tasks.seq2seq_model import (
     load_checkpoint,
     load_translator,
     new_model,
-    number_words,
-    numbers,
-    sample,
     save_translator,
-    source_tokens,
     train_translator,
-    training_batch,
     translate,
 )
 
@@ -192,25 +192,11 @@ def test_each_digit_attends_to_the_word_that_names_it(shipped):
 
 
 # -- training and checkpoints -------------------------------------------------------------
-SHORT = dict(train={"warmup_iters": 5, "eval_interval": 30, "batch_size": 32}, heldout_size=64)
-
-
 def test_a_short_training_run_lowers_the_loss_and_saves_a_loadable_model(tmp_path):
-    events = list(train_translator(seed=1, steps=60, **SHORT))
-    steps = [e for e in events if isinstance(e, StepDone)]
-    evals = [e for e in events if isinstance(e, TranslateEval)]
-    trained = events[-1]
-    assert isinstance(trained, TranslatorTrained) and len(steps) == 60
-    assert [e.step for e in evals] == [30, 60]
-    assert evals[-1].train_loss < steps[0].loss - 1.0  # from about ln(13) = 2.6
-    assert trained.heldout_accuracy == evals[-1].heldout_accuracy
-    path = save_translator(tmp_path / "numbers.pt", trained).path
-    model = load_translator(path)
+    trained = short_run(train_translator, TranslatorTrained, steps=60, every=30)  # from ln(13)
+    model = load_translator(save_translator(tmp_path / "numbers.pt", trained).path)
     assert model.source_vocab == trained.model.source_vocab
-    for name, value in trained.model.state_dict().items():
-        torch.testing.assert_close(model.state_dict()[name], value.half().float())
-    again = [e for e in train_translator(seed=1, steps=60, **SHORT) if isinstance(e, StepDone)]
-    assert [e.loss for e in again] == [e.loss for e in steps]  # the same seed, the same run
+    assert_saved_in_half(trained.model, model)
 
 
 def test_bad_checkpoints_are_one_line_errors(tmp_path):

@@ -1,6 +1,6 @@
-"""What the generated toy tasks share (the pizza sentences of `engine.tasks.sentences`, the
-number translator of `engine.tasks.seq2seq_model`): seeded draws, a digest of the task's
-definition for the checkpoint, and the plain training loop.
+"""What the two toy tasks share (the pizza sentences of `engine.tasks.referent`, the number
+translator of `engine.tasks.translator`): seeded draws, a digest of the task's definition for
+the checkpoint, the training settings, and the one training loop with its evaluations.
 
 The loop is nanoGPT's, without GPTRun's data pipeline, checkpoints or DDP: these tasks
 generate their batches and train in well under a minute.
@@ -14,14 +14,15 @@ import math
 import random
 import time
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import asdict
 from typing import Any, TypeVar
 
 import torch
 
-from engine.events import Diverged, StepDone
+from engine.events import Diverged, HeldoutEval, ReferentTrained, StepDone, TranslatorTrained
 from engine.train import TrainConfig, adamw, lr_at
 
-E = TypeVar("E")
+T = TypeVar("T")
 
 
 def pick(rng: random.Random, items: Sequence[Any]) -> Any:
@@ -35,17 +36,40 @@ def spec_digest(spec: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(spec, sort_keys=True).encode("utf-8")).hexdigest()
 
 
-def train_steps(
+def train_config(
+    defaults: dict[str, Any], overrides: dict[str, Any] | None, seed: int, steps: int | None
+) -> TrainConfig:
+    """A task's `defaults` with `overrides` (TrainConfig fields), the seed, and `steps` (when
+    given) as max_iters."""
+    train = {**defaults, **(overrides or {}), "seed": seed}
+    if steps is not None:
+        train["max_iters"] = steps
+    return TrainConfig(**train).validate()
+
+
+def train_task(
     net: torch.nn.Module,
     cfg: TrainConfig,
+    *,
+    vocab_size: int,
     step_loss: Callable[[], tuple[torch.Tensor, int]],
-    evaluate: Callable[[int], E],
-    explode: float,
-) -> Iterator[StepDone | Diverged | E]:
+    measure: Callable[[Sequence[Any]], tuple[float, float]],
+    fixed: tuple[Sequence[Any], Sequence[Any]],
+    trained: Callable[[list[HeldoutEval], float], T],
+) -> Iterator[StepDone | HeldoutEval | Diverged | T]:
     """Train `net` for cfg.max_iters steps with AdamW, warmup and cosine decay, and clipping.
-    `step_loss()` draws a batch and returns (loss, tokens it predicted); `evaluate(step)` is
-    called, and its event yielded, every cfg.eval_interval steps and after the last. A NaN loss
-    or one above `explode` yields Diverged and ends the run. The net is left in eval mode."""
+
+    `step_loss()` draws a batch and returns (loss, tokens it predicted); a StepDone follows
+    every step. Every cfg.eval_interval steps and after the last, `measure(examples)` gives
+    (loss, accuracy) on the fixed training and then the fixed held-out examples of `fixed`,
+    yielded as a HeldoutEval. A NaN loss, or one above three times a uniform guess over
+    `vocab_size`, yields Diverged and ends the run; otherwise the net is left in eval mode
+    and the last event is `trained(evaluations, seconds)`.
+    """
+    began = time.perf_counter()
+    explode = 3 * math.log(vocab_size) + 1
+    fixed_train, fixed_heldout = fixed
+    history: list[HeldoutEval] = []
     optimizer = adamw(net, cfg)
     net.train()
     for step in range(cfg.max_iters):
@@ -66,5 +90,19 @@ def train_steps(
         done = step + 1
         yield StepDone(done, value, lr, tokens / max(time.perf_counter() - tick, 1e-9))
         if done % cfg.eval_interval == 0 or done == cfg.max_iters:
-            yield evaluate(done)
+            train_loss, _ = measure(fixed_train)
+            heldout_loss, accuracy = measure(fixed_heldout)
+            history.append(HeldoutEval(done, train_loss, heldout_loss, accuracy))
+            yield history[-1]
     net.eval()
+    yield trained(history, time.perf_counter() - began)
+
+
+def run_record(trained: ReferentTrained | TranslatorTrained) -> dict[str, Any]:
+    """What a toy task's checkpoint keeps of the run that made it (no optimiser)."""
+    return {
+        "seed": trained.seed,
+        "heldout_accuracy": trained.heldout_accuracy,
+        "seconds": trained.seconds,
+        "evaluations": [asdict(e) for e in trained.history],
+    }

@@ -1,7 +1,7 @@
 """`learn-gpt train sentences`: a tiny word-level GPT learns what "it" refers to.
 
 Trains on generated sentences like "the pizza came out of the oven and it tasted good . =>
-pizza" (see `engine.tasks.sentences`), shows a Rich progress bar with the loss and the held-out
+pizza" (see `engine.tasks.referent`), shows a Rich progress bar with the loss and the held-out
 accuracy, then prints where the position that names the referent looks in two sentences that
 differ only in their predicate, and saves the model for the Attention pane.
 """
@@ -21,7 +21,7 @@ EXAMPLES = (
 
 
 def _print_attention(console: Console, model, tokenizer) -> None:  # noqa: ANN001
-    from engine.tasks.sentences import referent_attention
+    from engine.tasks.referent import referent_attention
 
     console.print('Attention from "=>" (the position that names the referent):')
     for sentence in EXAMPLES:
@@ -41,14 +41,9 @@ def _print_attention(console: Console, model, tokenizer) -> None:  # noqa: ANN00
 def train_sentences(out: Path, seed: int, steps: int | None) -> None:
     """Train the referent model with `seed` (for `steps`, default the module's 1000), report,
     and save it to `out`."""
-    from engine.tasks.sentences import (
-        MODEL,
-        TRAIN,
-        ReferentEval,
-        family_source,
-        save_referent_model,
-        train_referent_model,
-    )
+    from engine.events import HeldoutEval
+    from engine.tasks.referent import MODEL, TRAIN, save_referent_model, train_referent_model
+    from engine.tasks.sentences import family_source
 
     console = Console(highlight=False)
     about = [
@@ -63,7 +58,7 @@ def train_sentences(out: Path, seed: int, steps: int | None) -> None:
         steps=steps if steps is not None else TRAIN["max_iters"],
         batch=f'{TRAIN["batch_size"]} sentences, loss only at the word after "=>"',
         seed=seed,
-        evaluation=ReferentEval,
+        evaluation=HeldoutEval,
         held_out=("accuracy", "accuracy", "food/container pairs never seen together in training"),
     )
     _print_attention(console, trained.model, trained.tokenizer)

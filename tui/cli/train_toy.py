@@ -73,7 +73,7 @@ def train_toy(
 def follow_training(
     console: Console, events: Iterable[Any], total: int, accuracy: str, evaluation: type
 ) -> Any:
-    """Show `events` (engine.tasks.runner.train_steps' StepDone, `evaluation` events with
+    """Show `events` (engine.tasks.runner.train_task's StepDone, `evaluation` events with
     train_loss, heldout_loss and heldout_accuracy, Diverged, then the run's last event) and
     return that last event. A divergence exits 1; Ctrl-C stops the run and exits 130, with
     nothing saved."""

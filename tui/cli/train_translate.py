@@ -1,7 +1,6 @@
 """`learn-gpt train translate`: a small encoder-decoder transformer learns to write numbers.
 
-Trains on generated pairs like "three hundred forty two" -> "342" (see
-`engine.tasks.seq2seq_model`),
+Trains on generated pairs like "three hundred forty two" -> "342" (see `engine.tasks.translator`),
 shows a Rich progress bar with the loss and the held-out exact-match accuracy, then translates
 a few numbers it never saw and prints, for each digit written, the source word the last
 decoder layer's cross-attention looks at most (averaged over its heads), and the whole
@@ -27,7 +26,7 @@ EXAMPLES = (
 
 
 def _print_alignments(console: Console, model) -> None:  # noqa: ANN001
-    from engine.tasks.seq2seq_model import alignment, translate
+    from engine.tasks.translator import alignment, translate
 
     console.print(
         "Translations of held-out numbers; under each digit, the source word the last layer's "
@@ -41,7 +40,7 @@ def _print_alignments(console: Console, model) -> None:  # noqa: ANN001
 
 
 def _print_heatmap(console: Console, model, text: str) -> None:  # noqa: ANN001
-    from engine.tasks.seq2seq_model import cross_attention
+    from engine.tasks.translator import cross_attention
 
     words, targets, weights = cross_attention(model, text)
     mean = weights[-1].mean(axis=0)  # (T_out, T_in): the last layer, averaged over heads
@@ -62,13 +61,13 @@ def _print_heatmap(console: Console, model, text: str) -> None:  # noqa: ANN001
 def train_translate(out: Path, seed: int, steps: int | None) -> None:
     """Train the number translator with `seed` (for `steps`, default the module's 1500),
     report, and save it to `out`."""
-    from engine.tasks.seq2seq_model import (
+    from engine.events import HeldoutEval
+    from engine.tasks.numbers import task_source
+    from engine.tasks.translator import (
         MODEL,
         TRAIN,
-        TranslateEval,
         new_model,
         save_translator,
-        task_source,
         train_translator,
     )
 
@@ -87,7 +86,7 @@ def train_translate(out: Path, seed: int, steps: int | None) -> None:
         steps=steps if steps is not None else TRAIN["max_iters"],
         batch=f"{TRAIN['batch_size']} numbers",
         seed=seed,
-        evaluation=TranslateEval,
+        evaluation=HeldoutEval,
         held_out=("exact match", "exact-match accuracy", "numbers never seen in training"),
     )
     _print_alignments(console, trained.model)

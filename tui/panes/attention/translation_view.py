@@ -154,22 +154,24 @@ class TranslationView(Vertical):
     @work(thread=True, exclusive=True, group="translate")
     def _run(self, words: str, which: str) -> None:
         from engine.errors import EngineError
-        from engine.tasks import seq2seq_model as seq2seq
+        from engine.tasks import numbers, translator
 
         try:
             if self.loaded is None or self.loaded[0] != which:
-                path = seq2seq.PRETRAINED if which == SHIPPED else which
-                self.loaded = (which, seq2seq.load_translator(path))
+                path = translator.PRETRAINED if which == SHIPPED else which
+                self.loaded = (which, translator.load_translator(path))
             model = self.loaded[1]
-            sources, digits, weights = seq2seq.cross_attention(model, words)
-            text = seq2seq.translate(model, words)
-            aligned = [(a.token, a.source_word, a.weight) for a in seq2seq.alignment(model, words)]
+            sources, digits, weights = translator.cross_attention(model, words)
+            text = translator.translate(model, words)
+            aligned = [
+                (a.token, a.source_word, a.weight) for a in translator.alignment(model, words)
+            ]
         except EngineError as exc:
             self.post_message(TranslateFailed(str(exc)))
             return
-        number = int(text) if text.isdigit() and int(text) <= seq2seq.MAX_NUMBER else None
-        held = seq2seq.is_heldout(number) if number is not None else None
-        canonical = seq2seq.number_words(number) if number is not None else ""
+        number = int(text) if text.isdigit() and int(text) <= numbers.MAX_NUMBER else None
+        held = numbers.is_heldout(number) if number is not None else None
+        canonical = numbers.number_words(number) if number is not None else ""
         self.post_message(
             Translated(Translation(sources, digits, weights, text, held, canonical, aligned))
         )
