@@ -39,7 +39,8 @@ from tui.panes.lab.curves import LabCurves
 from tui.widgets.heatmap import Heatmap
 
 if TYPE_CHECKING:
-    from engine.compare import ComparisonDone, VariantResult
+    from engine.compare import VariantResult
+    from engine.events import ComparisonDone
 
 UI_HZ = 15
 DEFAULT_STEPS = 300
@@ -427,17 +428,16 @@ class LabScreen(PaneScreen):
     # -- the worker (a thread) ---------------------------------------------------------------
     @work(thread=True, exclusive=True, group="lab")
     def run_comparison(self, run_id: int, a: dict[str, Any], b: dict[str, Any], steps: int) -> None:
-        from engine.compare import (
+        from engine.compare import Variant, compare
+        from engine.device import default_threads, use_threads
+        from engine.errors import EngineError
+        from engine.events import (
             ComparisonDone,
-            Variant,
             VariantDiverged,
             VariantEval,
             VariantReady,
             VariantStep,
-            compare,
         )
-        from engine.device import default_threads, use_threads
-        from engine.errors import EngineError
 
         worker = get_current_worker()
         threads = self.app.threads or default_threads("gpt", interactive=True)
