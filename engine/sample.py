@@ -10,6 +10,7 @@ same windows from scratch: slower, and identical.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Protocol
 
 import torch
@@ -22,6 +23,29 @@ from engine.gpt import GPT, KVCache
 class Tokenizer(Protocol):
     def encode(self, text: str) -> list[int]: ...
     def decode(self, ids: list[int]) -> str: ...
+
+
+@dataclass(frozen=True)
+class SampleSettings:
+    """How a training run writes its samples. A front end may replace them while the run
+    trains: the Sampling pane's interval, temperature, top-k and prompt apply live."""
+
+    every: int = 0  # steps between samples; 0: none
+    tokens: int = 200
+    prompt: str = ""
+    temperature: float = 1.0
+    top_k: int | None = None
+
+    def check(self, tokenizer: Tokenizer) -> SampleSettings:
+        """Return self, or raise an EngineError saying in one line what is wrong."""
+        check_sampling(self.temperature, self.top_k)
+        if self.every < 0 or self.tokens < 1:
+            raise ConfigError(
+                f"samples need every >= 0 and tokens >= 1, got {self.every}, {self.tokens}"
+            )
+        if self.prompt:
+            tokenizer.encode(self.prompt)  # every character must be one the model knows
+        return self
 
 
 def check_sampling(temperature: float, top_k: int | None) -> None:

@@ -12,7 +12,7 @@ import hashlib
 import math
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -33,7 +33,7 @@ from engine.data.text import (
 from engine.errors import ConfigError
 from engine.events import CheckpointSaved, Diverged, EvalDone, Sampled, StepDone
 from engine.gpt import GPT, GPTConfig
-from engine.sample import generate
+from engine.sample import SampleSettings, generate
 
 KIND = "gpt"
 
@@ -170,6 +170,7 @@ class GPTRun:
         self.batch_gen = torch.Generator().manual_seed(train_config.seed + 1 + self.rank)
         self.best_val = math.inf
         self.history: list[EvalDone] = []
+        self.sampling = SampleSettings(train_config.sample_interval, train_config.sample_tokens)
         self._eval_batches = {
             split: self._fixed_batches(data)
             for split, data in (("train", self.train_ids), ("val", self.val_ids))
@@ -264,16 +265,53 @@ class GPTRun:
         )
         return prompt + "".join(p.text for p in pieces)
 
+    def summary(self) -> str:
+        """One line: the model's shape and size, the training ahead, and the text."""
+        m, t = self.model_config, self.train_config
+        return (
+            f"GPT: {m.n_layer} layers, {m.n_head} heads, {m.n_embd} wide, context "
+            f"{m.block_size}; {self.model.num_params():,} parameters; {t.max_iters} steps of "
+            f"{t.batch_size}; {self.corpus.source}"
+        )
+
+    def set_sampling(self, settings: SampleSettings) -> None:
+        """Write the samples from now on as `settings` say (checked first: one-line error)."""
+        self.sampling = settings.check(self.tokenizer)
+
+    def sample_now(self, loss: float | None = None) -> Sampled:
+        """A sample from the current weights, written as `self.sampling` says."""
+        s = self.sampling
+        text = self.sample(s.tokens, s.prompt, temperature=s.temperature, top_k=s.top_k)
+        return Sampled(self.step, loss, text, s.prompt, s.temperature, s.top_k)
+
     @property
     def finished(self) -> bool:
         return self.step >= self.train_config.max_iters
+
+    def _evaluation_pending(self) -> bool:
+        """The step just done is due an evaluation it has not had yet."""
+        due = self.step % self.train_config.eval_interval == 0 or self.finished
+        return self.step > 0 and due and (not self.history or self.history[-1].step != self.step)
+
+    def _evaluate(self) -> Generator[EvalDone | Diverged, None, bool]:
+        """Evaluate the step just done; False (after yielding Diverged) if the loss is not
+        finite."""
+        train_loss, val_loss = self.evaluate()
+        if not math.isfinite(train_loss + val_loss):
+            yield Diverged(self.step, val_loss, "the evaluation loss is NaN or infinite")
+            return False
+        event = EvalDone(self.step, train_loss, val_loss)
+        self.history.append(event)
+        yield event
+        return True
 
     def events(
         self, checkpoint_path: str | Path | None = None
     ) -> Iterator[StepDone | EvalDone | Sampled | CheckpointSaved | Diverged]:
         """Train from the current step to max_iters. After each evaluation the run is saved
         to `checkpoint_path` (rank 0 only), so a crash or a divergence keeps the last good one.
-        Stop or pause between events; a NaN or exploding loss ends the run with Diverged."""
+        Stop or pause between any two events: a run stopped between a step and its evaluation
+        evaluates first when it goes on. A NaN or exploding loss ends the run with Diverged."""
         c = self.train_config
         model: torch.nn.Module = self.model
         if self.world > 1:
@@ -283,6 +321,11 @@ class GPTRun:
         self.model.train()
         explode = 3 * math.log(self.model_config.vocab_size) + 1  # 3x a uniform guess
         tokens = c.batch_size * self.model_config.block_size * self.world
+        if self._evaluation_pending():
+            if not (yield from self._evaluate()):
+                return
+            if checkpoint_path is not None and self.rank == 0:
+                yield self.save(checkpoint_path)
         while self.step < c.max_iters:
             began = time.perf_counter()
             lr = lr_at(self.step, c)
@@ -306,17 +349,12 @@ class GPTRun:
             self.optimizer.step()
             self.step += 1
             yield StepDone(self.step, loss_value, lr, tokens / (time.perf_counter() - began))
-            evaluating = self.step % c.eval_interval == 0 or self.finished
-            if evaluating:
-                train_loss, val_loss = self.evaluate()
-                if not math.isfinite(train_loss + val_loss):
-                    yield Diverged(self.step, val_loss, "the evaluation loss is NaN or infinite")
-                    return
-                event = EvalDone(self.step, train_loss, val_loss)
-                self.history.append(event)
-                yield event
-            if c.sample_interval and (self.step % c.sample_interval == 0 or self.finished):
-                yield Sampled(self.step, loss_value, self.sample(c.sample_tokens))
+            evaluating = self._evaluation_pending()
+            if evaluating and not (yield from self._evaluate()):
+                return
+            every = self.sampling.every
+            if every and (self.step % every == 0 or self.finished):
+                yield self.sample_now(loss_value)
             if evaluating and checkpoint_path is not None and self.rank == 0:
                 yield self.save(checkpoint_path)  # only after a finite evaluation
 

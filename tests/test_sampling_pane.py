@@ -29,6 +29,11 @@ def log_lines(screen) -> list[str]:
     return [strip.text for strip in screen.query_one(SampleLog).lines]
 
 
+def samples(screen) -> list[tuple[str, str]]:
+    """(heading, text) of each sample in the log, oldest first."""
+    return [(h.strip(), text) for h, text in screen.query_one(SampleLog).entries if h]
+
+
 def notified(app, text: str) -> bool:
     return any(text in str(n.message) for n in app._notifications)
 
@@ -36,16 +41,16 @@ def notified(app, text: str) -> bool:
 @pytest.fixture
 def quick_generation(monkeypatch):
     """Show generated characters ten times faster than a learner would want (still batched at
-    GEN_HZ posts a second), and record every batch the pane receives."""
+    GEN_HZ redraws a second), and record every batch of pieces the pane shows."""
     monkeypatch.setattr(sampling, "GEN_RATE", 600.0)
-    posts: list[sampling.GenChars] = []
-    shown = sampling.SamplingScreen.on_gen_chars
+    posts: list[list] = []
+    shown = sampling.SamplingScreen.show_pieces
 
-    def record(self, message: sampling.GenChars) -> None:
-        posts.append(message)
-        shown(self, message)
+    def record(self, pieces: list) -> None:
+        posts.append(pieces)
+        shown(self, pieces)
 
-    monkeypatch.setattr(sampling.SamplingScreen, "on_gen_chars", record)
+    monkeypatch.setattr(sampling.SamplingScreen, "show_pieces", record)
     return posts
 
 
@@ -56,12 +61,13 @@ async def test_training_shows_samples_and_loss_and_pauses_resumes_stops():
         screen = app.screen
         await fields(pilot, every="20")
         await pilot.press("s")
-        await until(pilot, lambda: any(s.step >= 20 for s in screen.samples))
+        await until(pilot, lambda: len(samples(screen)) >= 2)
         headings = [line.strip() for line in log_lines(screen) if line.startswith(" step ")]
         assert headings[0].startswith("step 0 · untrained · temperature 0.8")
         assert headings[1].startswith("step 20 · loss ")
-        assert screen.samples[0].text.startswith("ROMEO:")
-        assert len(screen.samples[0].text) == len("ROMEO:") + sampling.SAMPLE_TOKENS
+        first = samples(screen)[0][1]
+        assert first.startswith("ROMEO:")
+        assert len(first) == len("ROMEO:") + sampling.SAMPLE_TOKENS
         await until(pilot, lambda: "loss" in str(screen.query_one("#samp-loss-label").render()))
         assert " / 2500  loss " in str(screen.query_one("#samp-loss-label").render())
 
@@ -74,7 +80,7 @@ async def test_training_shows_samples_and_loss_and_pauses_resumes_stops():
 
         await pilot.press("p")
         assert screen.state == "paused"
-        await until(pilot, lambda: not screen.training, timeout=2)
+        await until(pilot, lambda: not screen.job.busy, timeout=2)
         step = screen.run.step
         await pilot.pause(0.3)
         assert screen.run.step == step  # really paused
@@ -83,7 +89,7 @@ async def test_training_shows_samples_and_loss_and_pauses_resumes_stops():
         await until(pilot, lambda: screen.run.step > step)
         await pilot.press("x")
         assert screen.state == "done"
-        await until(pilot, lambda: not screen.training, timeout=2)
+        await until(pilot, lambda: not screen.job.busy, timeout=2)
         await pilot.pause()
         notes = [text for heading, text in screen.query_one(SampleLog).entries if not heading]
         assert notes[-1] == f"Stopped at step {screen.run.step}."
@@ -96,22 +102,13 @@ async def test_a_new_temperature_is_used_by_the_next_sample():
         screen = app.screen
         await fields(pilot, max_steps="60", every="30")
         await pilot.press("s")
-        await until(pilot, lambda: bool(screen.samples))
+        await until(pilot, lambda: bool(samples(screen)))
         await fields(pilot, temperature="0", top_k="5")  # while it trains
         await until(pilot, lambda: screen.state == "done")
-        first, last = screen.samples[0], screen.samples[-1]
-        assert (first.step, first.live["temperature"]) == (0, 0.8)
-        assert last.step == 60 and last.live == {
-            "every": 30,
-            "temperature": 0.0,
-            "top_k": 5,
-            "prompt": "ROMEO:",
-        }
-        assert last.text == screen.run.sample(200, "ROMEO:", temperature=0)  # greedy
-        assert any(
-            "step 60 · loss" in line and "temperature 0, top-k 5" in line
-            for line in log_lines(screen)
-        )
+        (first, _), (last, text) = samples(screen)[0], samples(screen)[-1]
+        assert first.startswith("step 0 · untrained · temperature 0.8")
+        assert last.startswith("step 60 · loss") and last.endswith("temperature 0, top-k 5")
+        assert text == screen.run.sample(200, "ROMEO:", temperature=0)  # greedy
 
 
 async def test_generate_now_streams_characters_with_their_candidates(quick_generation):
@@ -124,18 +121,18 @@ async def test_generate_now_streams_characters_with_their_candidates(quick_gener
         assert notified(app, "Nothing trained yet")
         assert len(screen.gen_text) == sampling.GEN_TOKENS
         assert 5 < len(quick_generation) < sampling.GEN_TOKENS  # streamed, in batches
-        assert "".join(m.text for m in quick_generation) == screen.gen_text
-        for message in quick_generation:
-            probs = [p for _, p in message.top]
+        assert "".join(p.text for batch in quick_generation for p in batch) == screen.gen_text
+        for batch in quick_generation:
+            probs = [p for _, p in batch[-1].top]
             assert len(probs) == 5 and probs == sorted(probs, reverse=True)
             assert all(0 <= p <= 1 for p in probs)
         assert "untrained" in str(screen.query_one("#samp-gen-title").render())
         bars = str(screen.query_one(TokenBars).render())
         assert bars.count("\n") == 4
-        last = quick_generation[-1]
-        assert ("▸" in bars) == (last.chosen in [piece for piece, _ in last.top])
+        last = quick_generation[-1][-1]
+        assert ("▸" in bars) == (last.text in [piece for piece, _ in last.top])
         chose = str(screen.query_one("#samp-bars-title").render())
-        assert chose == f"chose {last.chosen!r} (p {last.probability:.3f}) of:"
+        assert chose == f"chose {last.text!r} (p {last.probability:.3f}) of:"
         assert str(screen.query_one("#samp-gen-text").render()).startswith("ROMEO:")
 
 

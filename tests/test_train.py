@@ -69,6 +69,41 @@ def test_a_run_stopped_and_resumed_equals_an_uninterrupted_one(tmp_path):
         assert torch.equal(a, b), name
 
 
+def test_a_stop_between_a_step_and_its_evaluation_evaluates_on_resume():
+    whole = small_run()
+    expected = [e for e in whole.events() if isinstance(e, EvalDone)]
+    run = small_run()
+    for event in run.events():
+        if isinstance(event, StepDone) and event.step == 10:
+            break  # a pause lands here: step 10 is done, its evaluation is not
+    assert run.history == []
+    resumed = list(run.events())
+    assert isinstance(resumed[0], EvalDone) and resumed[0].step == 10  # evaluated first
+    assert run.history == expected  # the same evaluations, none lost or repeated
+
+
+def test_sampling_settings_apply_from_the_next_sample_and_are_checked():
+    from engine.sample import SampleSettings
+
+    run = small_run()
+    events = run.events()
+    samples = []
+    for event in events:
+        if isinstance(event, Sampled):
+            samples.append(event)
+            run.set_sampling(SampleSettings(every=5, tokens=8, prompt="ROMEO:", temperature=0))
+    assert [e.step for e in samples] == [10, 15, 20]
+    assert (samples[0].prompt, samples[0].temperature, len(samples[0].text)) == ("", 1.0, 20)
+    last = samples[-1]
+    assert (last.prompt, last.temperature, last.top_k) == ("ROMEO:", 0, None)
+    assert last.text == run.sample(8, "ROMEO:", temperature=0)  # greedy, from these weights
+    with pytest.raises(EngineError):
+        run.set_sampling(SampleSettings(every=5, prompt="ROMEO\u2603"))  # not in the corpus
+    with pytest.raises(ConfigError, match="temperature"):
+        run.set_sampling(SampleSettings(temperature=-1))
+    assert run.sampling.prompt == "ROMEO:"  # a refused change leaves the last good one
+
+
 def test_a_diverging_run_stops_and_keeps_the_last_good_checkpoint(tmp_path):
     run = small_run(max_iters=40)
     path = tmp_path / "r.pt"
