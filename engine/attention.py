@@ -47,9 +47,8 @@ import torch
 import torch.nn.functional as F
 
 from engine.errors import ConfigError
+from engine.variants import MASKS, SCORES
 
-SCORES = ("scaled_dot", "dot", "squared", "negated", "reversed", "cosine")
-MASKS = ("causal", "anti_causal", "none", "window:K")  # plus a user-supplied bool matrix
 MaskSpec = str | torch.Tensor
 
 COSINE_EPS = 1e-8  # the smallest length a vector is divided by when it is normalised

@@ -37,11 +37,11 @@ from engine.events import (
     VariantReady,
     VariantStep,
 )
+from engine.variants import STANDARD, VARIANT_KEYS
 
 BASE_MODEL: dict[str, Any] = {"n_layer": 2, "n_embd": 64, "block_size": 32}
 PROBE = "ROMEO:\nWhat light through yonder"
 SAMPLE_CHARS = 300
-VARIANT_KEYS = ("score", "mask", "positional", "residual", "dropout", "n_head")
 
 # -- the verdict's thresholds -----------------------------------------------------------------
 CLOSE = 0.05  # validation losses this close (absolute) count as the same result
@@ -63,10 +63,8 @@ class Variant:
     model: dict[str, Any] = field(default_factory=dict, hash=False)
 
     def setting(self, key: str) -> Any:
-        from engine.gpt import GPTConfig
-
-        defaults = {f.name: f.default for f in fields(GPTConfig) if f.name != "vocab_size"}
-        return self.model.get(key, defaults.get(key))
+        """The variant's `key` (one of VARIANT_KEYS): its own, or the standard GPT's."""
+        return self.model.get(key, STANDARD[key])
 
 
 # -- results ----------------------------------------------------------------------------------

@@ -20,7 +20,8 @@ from torch import nn
 
 from engine.attention import AttentionStages, attention, check_mask, check_score
 from engine.errors import ConfigError
-from engine.positional import POSITIONALS, PositionalEncoding
+from engine.positional import PositionalEncoding
+from engine.variants import POSITIONALS, STANDARD
 
 
 @dataclass(frozen=True)
@@ -28,14 +29,14 @@ class GPTConfig:
     vocab_size: int
     block_size: int = 64
     n_layer: int = 4
-    n_head: int = 4
+    n_head: int = STANDARD["n_head"]
     n_embd: int = 128
-    dropout: float = 0.0
+    dropout: float = STANDARD["dropout"]
     bias: bool = False
-    positional: str = "learned"
-    score: str = "scaled_dot"
-    mask: str | tuple[tuple[bool, ...], ...] = "causal"  # a name, or rows of a custom matrix
-    residual: bool = True
+    positional: str = STANDARD["positional"]
+    score: str = STANDARD["score"]
+    mask: str | tuple[tuple[bool, ...], ...] = STANDARD["mask"]  # a name, or a custom matrix
+    residual: bool = STANDARD["residual"]
 
     def validate(self) -> GPTConfig:
         """Return self, or raise ConfigError saying in one line what is wrong."""

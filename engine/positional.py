@@ -19,8 +19,7 @@ import torch
 from torch import nn
 
 from engine.errors import ConfigError
-
-POSITIONALS = ("sinusoidal", "learned", "none")
+from engine.variants import POSITIONALS
 
 
 def sinusoidal_table(block_size: int, d_model: int) -> torch.Tensor:

@@ -11,7 +11,7 @@ from pilot_helpers import ready, until
 from textual.widgets import Input, Select, Static
 
 from tui.app import LearnGPTApp
-from tui.panes.lab.config import POSITIONALS, SCORES, LabConfig, short_name
+from tui.panes.lab.config import LabConfig, short_name
 from tui.panes.lab.curves import LabCurves, bucket_means, plot_dots
 from tui.panes.lab.mask_editor import MaskEditor
 from tui.widgets.heatmap import Heatmap
@@ -205,16 +205,6 @@ async def test_survives_resizes_and_runs_without_colour(monkeypatch):
         assert screen.query_one("#lab-map-a", Heatmap).matrix is not None
 
 
-def test_the_choices_are_the_engines():
-    from engine import attention, compare, positional
-    from tui.panes.lab import screen as lab
-
-    assert SCORES == attention.SCORES
-    assert set(POSITIONALS) == set(positional.POSITIONALS)
-    assert lab.BLOCK_SIZE == compare.BASE_MODEL["block_size"]
-    assert lab.PROBE_SHOWN.replace("⏎", "\n") == compare.PROBE
-
-
 def test_the_curves_average_steps_per_column_and_stay_joined():
     assert bucket_means([1.0, 3.0, 5.0, 7.0], total=4, columns=2) == [(0, 2.0), (1, 6.0)]
     assert bucket_means([2.0], total=100, columns=10) == [(0, 2.0)]  # a run just begun
@@ -227,3 +217,33 @@ def test_the_curves_average_steps_per_column_and_stay_joined():
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=lambda s: f"{s[0]}x{s[1]}")
 def test_lab_ready(snap_compare, size):
     assert snap_compare(LearnGPTApp(pane="lab"), terminal_size=size, run_before=ready)
+
+
+async def test_an_engine_error_mid_comparison_is_one_line_and_the_pane_goes_on(monkeypatch):
+    import engine.compare
+    from engine.errors import EngineError
+
+    real = engine.compare.compare
+
+    def failing(*args, **kwargs):  # noqa: ANN202 - compare's events, then an engine error
+        for i, event in enumerate(real(*args, **kwargs)):
+            yield event
+            if i == 30:
+                raise EngineError("the text ran out (made to fail here)")
+
+    monkeypatch.setattr(engine.compare, "compare", failing)
+    app = LearnGPTApp(pane="lab")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        screen = app.screen
+        await pilot.press("s")
+        await until(pilot, lambda: screen.state != "running")
+        assert screen.state == "idle"
+        status = str(screen.query_one("#lab-status").render())
+        assert status == "Could not compare: the text ran out (made to fail here)"
+        assert any("made to fail" in str(n.message) for n in app._notifications)
+        monkeypatch.setattr(engine.compare, "compare", real)
+        screen.query_one("#lab-steps", Input).value = "20"
+        await pilot.press("s")  # and the next comparison runs to its verdict
+        await until(pilot, lambda: screen.state == "done", timeout=120)
+        assert len(screen.comparisons) == 1

@@ -21,6 +21,8 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import Input, Label, Select, Static, TabbedContent, TabPane
 
+from engine.variants import OFFERED_MASKS as MASKS
+from engine.variants import SCORES
 from tui.panes.attention.translation_view import TranslationView
 from tui.panes.base import PaneScreen
 from tui.widgets.heatmap import Heatmap
@@ -37,8 +39,6 @@ STAGE_TITLES = {
     "weights": "softmax weights: each row sums to 1",
     "output": "output: weights @ v (query × head dimension)",
 }
-SCORES = ("scaled_dot", "dot", "squared", "negated", "reversed", "cosine")
-MASKS = ("causal", "anti_causal", "none", "window:4")
 SHIPPED = "shipped"
 WORDS = "words"  # the pizza sentence model of lesson 4: it predicts the referent after "=>"
 WORD_SENTENCE = "the pizza came out of the oven and it tasted good . =>"

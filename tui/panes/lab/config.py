@@ -1,9 +1,8 @@
 """One column of the Lab's settings: the attention variant a model is built with.
 
 `values()` turns the fields into GPTConfig overrides for `engine.compare.Variant`; the custom
-mask's editor appears under the column when "custom" is chosen. The choices are spelled out
-here (not imported from the engine) so the pane composes before PyTorch has loaded; a test
-checks they match the engine's.
+mask's editor appears under the column when "custom" is chosen. The choices are the engine's
+own (`engine.variants`, which needs no PyTorch, so the pane composes before it has loaded).
 """
 
 from __future__ import annotations
@@ -16,20 +15,11 @@ from textual.containers import Grid, Vertical
 from textual.message import Message
 from textual.widgets import Checkbox, Input, Label, Select
 
+from engine.variants import OFFERED_MASKS, POSITIONALS, SCORES, STANDARD
 from tui.panes.lab.mask_editor import MaskEditor
 
-SCORES = ("scaled_dot", "dot", "squared", "negated", "reversed", "cosine")
-MASKS = ("causal", "anti_causal", "none", "window:4", "custom")
-POSITIONALS = ("learned", "sinusoidal", "none")
+MASKS = (*OFFERED_MASKS, "custom")
 HEADS = (1, 2, 4)
-STANDARD: dict[str, Any] = {
-    "score": "scaled_dot",
-    "mask": "causal",
-    "positional": "learned",
-    "residual": True,
-    "dropout": 0.0,
-    "n_head": 4,
-}
 LABELS = {
     "score": "score",
     "mask": "mask",

@@ -1,8 +1,8 @@
 """The Lab pane: train two attention variants side by side and see what the change does.
 
 A and B are trained for the same short run on the same text, seed and batches
-(`engine.compare`), one step of A then one of B, in a thread worker that posts at most `UI_HZ`
-progress messages a second and checks for cancellation between any two steps. When both are
+(`engine.compare`), one step of A then one of B, in the worker of a `Job` (tui.jobs) that can
+stop between any two steps; the pane hears compare's events themselves. When both are
 done the pane shows their training-loss curves on one scale, a sample from each, each one's
 attention on a probe text (last layer, head 0) and the verdict the engine computed from the
 numbers. Every finished comparison is kept for the session.
@@ -14,23 +14,21 @@ import re
 import time
 from typing import TYPE_CHECKING, Any
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
-from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import Button, Input, Label, Select, Static, TabbedContent, TabPane
-from textual.worker import get_current_worker
 
+from engine.compare import BASE_MODEL, PROBE, Variant, differences
+from engine.variants import POSITIONALS, SCORES, STANDARD, empty_rows
+from tui.jobs import Job, JobEnd
 from tui.panes.base import PaneScreen
 from tui.panes.lab.config import (
     HEADS,
     MASKS,
-    POSITIONALS,
-    SCORES,
-    STANDARD,
     LabConfig,
     LabSettingsError,
     short_name,
@@ -40,13 +38,18 @@ from tui.widgets.heatmap import Heatmap
 
 if TYPE_CHECKING:
     from engine.compare import VariantResult
-    from engine.events import ComparisonDone
+    from engine.events import (
+        ComparisonDone,
+        VariantDiverged,
+        VariantEval,
+        VariantReady,
+        VariantStep,
+    )
 
-UI_HZ = 15
 DEFAULT_STEPS = 300
 MAX_STEPS = 20_000
-BLOCK_SIZE = 32  # engine.compare.BASE_MODEL's block_size: the custom mask's size
-PROBE_SHOWN = "ROMEO:⏎What light through yonder"
+BLOCK_SIZE = BASE_MODEL["block_size"]  # the custom mask's size
+PROBE_SHOWN = PROBE.replace("\n", "⏎")
 LESSON_KEYS = ("a", "b", "steps", "tab")  # what a lesson step may set here (apply_lesson)
 
 # The classic experiments `n` cycles through: B against the standard A.
@@ -93,47 +96,11 @@ so its attention weights and output are zero (not NaN); a run with it is allowed
 """
 
 
-# -- messages from the worker ------------------------------------------------------------------
-class LabMessage(Message):
-    """From the worker of run `run_id`: messages of a stopped run are ignored."""
-
-    def __init__(self, run_id: int) -> None:
-        super().__init__()
-        self.run_id = run_id
-
-
-class LabReady(LabMessage):
-    def __init__(self, run_id: int, name: str, parameters: int) -> None:
-        super().__init__(run_id)
-        self.variant, self.parameters = name, parameters
-
-
-class LabProgress(LabMessage):
-    """Losses per step since the last message, by variant, and evaluations that came in."""
-
-    def __init__(
-        self, run_id: int, losses: dict[str, list[float]], steps: dict[str, int], evals: list
-    ) -> None:
-        super().__init__(run_id)
-        self.losses, self.steps, self.evals = losses, steps, evals
-
-
-class LabFinished(LabMessage):
-    def __init__(self, run_id: int, done: ComparisonDone) -> None:
-        super().__init__(run_id)
-        self.done = done
-
-
-class LabEnded(LabMessage):
-    def __init__(self, run_id: int, error: str = "", warning: str = "") -> None:
-        super().__init__(run_id)
-        self.error, self.warning = error, warning
-
-
 class LabScreen(PaneScreen):
     PANE = "lab"
     HELP = HELP
     CSS_PATH = "lab.tcss"
+    BUTTON_PREFIX = "lab-"
     BINDINGS = [
         Binding("s", "start", "Start"),
         Binding("x", "stop", "Stop"),
@@ -155,7 +122,8 @@ class LabScreen(PaneScreen):
         self.live_loss: dict[str, float | None] = {"A": None, "B": None}
         self.parameters: dict[str, int] = {}  # of the run in progress, per variant
         self.started_at = 0.0
-        self.run_id = 0
+        self.warnings: list[str] = []  # of the run in progress: a variant that diverged
+        self.job = Job(self, "lab")  # a new one for each comparison
 
     # -- layout ------------------------------------------------------------------------------
     def compose_body(self) -> ComposeResult:
@@ -229,8 +197,7 @@ class LabScreen(PaneScreen):
             "done": "Done: s runs again; [ ] flip through the comparisons.",
         }[state]
         self.set_status(status)
-        self.query_one("#lab-start", Button).disabled = state not in ("idle", "done")
-        self.query_one("#lab-stop", Button).disabled = state != "running"
+        self.enable_buttons(start=state in ("idle", "done"), stop=state == "running")
         self.query_one("#lab-history", Select).disabled = state == "running"
 
     def set_status(self, text: str) -> None:
@@ -244,12 +211,8 @@ class LabScreen(PaneScreen):
         except LabSettingsError as exc:
             self.query_one("#lab-diff", Static).update(str(exc))
             return
-        changed = [k for k in STANDARD if a[k] != b[k]]
-        empty = {
-            name: [i for i, row in enumerate(cfg["mask"]) if not any(row)]
-            for name, cfg in (("A", a), ("B", b))
-            if not isinstance(cfg["mask"], str)
-        }
+        changed = differences(Variant("A", a), Variant("B", b))
+        empty = {name: empty_rows(cfg["mask"]) for name, cfg in (("A", a), ("B", b))}
         what = {(key, value): why for model, why in CLASSICS for key, value in model.items()}
         notes = [
             f"{name}: {what[key, cfg[key]]}"
@@ -276,18 +239,10 @@ class LabScreen(PaneScreen):
         self.show_difference()
 
     # -- actions -----------------------------------------------------------------------------
-    @on(Button.Pressed, "#lab-start")
-    def on_start_pressed(self) -> None:
-        self.action_start()
-
     @on(Input.Submitted)
     def on_input_submitted(self) -> None:
         """Enter in the steps (or a dropout) field starts, as `s` would elsewhere."""
         self.action_start()
-
-    @on(Button.Pressed, "#lab-stop")
-    def on_stop_pressed(self) -> None:
-        self.action_stop()
 
     def action_start(self) -> None:
         if self.state not in ("idle", "done"):
@@ -302,29 +257,29 @@ class LabScreen(PaneScreen):
             self.notify(str(exc), severity="error")
             return
         for name, cfg in (("A", a), ("B", b)):
-            if not isinstance(cfg["mask"], str):
-                rows = [i for i, row in enumerate(cfg["mask"]) if not any(row)]
-                if rows:
-                    self.notify(
-                        f"{name}'s custom mask hides every key from row(s) "
-                        f"{', '.join(map(str, rows[:6]))}: those positions get zero attention "
-                        "(their attention output is 0, no NaN) and predict from the residual "
-                        "stream alone.",
-                        severity="warning",
-                        timeout=8,
-                    )
+            if rows := empty_rows(cfg["mask"]):
+                self.notify(
+                    f"{name}'s custom mask hides every key from row(s) "
+                    f"{', '.join(map(str, rows[:6]))}: those positions get zero attention "
+                    "(their attention output is 0, no NaN) and predict from the residual "
+                    "stream alone.",
+                    severity="warning",
+                    timeout=8,
+                )
         self.total = steps
         self.shown = None
         self.live_steps = {"A": 0, "B": 0}
         self.live_loss = {"A": None, "B": None}
-        self.parameters = {}
+        self.parameters, self.warnings = {}, []
         self.started_at = time.monotonic()
         self.clear_results(f"Training for {steps} steps each…")
         self.query_one("#lab-history", Select).clear()  # what shows is the live run
         self.state = "running"
         self.query_one(TabbedContent).active = "lab-results"
-        self.run_id += 1
-        self.run_comparison(self.run_id, a, b, steps)
+        self.job.discard()  # a comparison stopped earlier says nothing more
+        self.job = Job(self, "lab")
+        threads = self.app.threads
+        self.job.start(lambda: compare_in_worker(a, b, steps, threads))
 
     def steps(self) -> int:
         text = self.query_one("#lab-steps", Input).value.strip()
@@ -338,7 +293,7 @@ class LabScreen(PaneScreen):
 
     def action_stop(self) -> None:
         if self.state == "running":
-            self.workers.cancel_group(self, "lab")
+            self.job.discard()
             self.state = "done" if self.comparisons else "idle"
             self.set_status(
                 f"Stopped at step {min(self.live_steps.values())} of {self.total}; s starts again."
@@ -425,84 +380,19 @@ class LabScreen(PaneScreen):
                 return None
         return dict(model)
 
-    # -- the worker (a thread) ---------------------------------------------------------------
-    @work(thread=True, exclusive=True, group="lab")
-    def run_comparison(self, run_id: int, a: dict[str, Any], b: dict[str, Any], steps: int) -> None:
-        from engine.compare import Variant, compare
-        from engine.device import default_threads, use_threads
-        from engine.errors import EngineError
-        from engine.events import (
-            ComparisonDone,
-            VariantDiverged,
-            VariantEval,
-            VariantReady,
-            VariantStep,
-        )
+    # -- compare's events (on the UI thread) ------------------------------------------------
+    def show_variant_ready(self, events: list[VariantReady]) -> None:
+        for event in events:
+            self.parameters[event.name] = event.parameters
+            self.query_one(LabCurves).set_legend(event.name, size(event.parameters))
 
-        worker = get_current_worker()
-        threads = self.app.threads or default_threads("gpt", interactive=True)
-        try:
-            use_threads(threads)
-        except EngineError:
-            pass
-        losses: dict[str, list[float]] = {"A": [], "B": []}
-        at: dict[str, int] = {"A": 0, "B": 0}
-        evals: list = []
-        last_post = 0.0
-        warnings: list[str] = []
-        try:
-            for event in compare(Variant("A", a), Variant("B", b), steps=steps):
-                if worker.is_cancelled:
-                    return
-                if isinstance(event, VariantStep):
-                    losses[event.name].append(event.loss)
-                    at[event.name] = event.step
-                elif isinstance(event, VariantEval):
-                    evals.append(event)
-                elif isinstance(event, VariantReady):
-                    self.post_message(LabReady(run_id, event.name, event.parameters))
-                elif isinstance(event, VariantDiverged):
-                    warnings.append(f"{event.name} diverged at step {event.step}: {event.reason}")
-                elif isinstance(event, ComparisonDone):
-                    self.post_message(LabProgress(run_id, losses, dict(at), evals))
-                    self.post_message(LabFinished(run_id, event))
-                    continue
-                now = time.monotonic()
-                if now - last_post >= 1 / UI_HZ and any(losses.values()):
-                    self.post_message(LabProgress(run_id, losses, dict(at), evals))
-                    losses, evals, last_post = {"A": [], "B": []}, [], now
-            self.post_message(LabEnded(run_id, warning="; ".join(warnings)))
-        except EngineError as exc:
-            self.post_message(LabEnded(run_id, error=str(exc)))
-        except (RuntimeError, ValueError) as exc:  # torch's own complaints: one line, no trace
-            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-            self.post_message(LabEnded(run_id, error=f"the comparison failed: {first}"))
-
-    # -- messages from the worker ------------------------------------------------------------
-    def current(self, message: LabMessage) -> bool:
-        """The message is from the run in progress (not from one stopped earlier)."""
-        return self.state == "running" and message.run_id == self.run_id
-
-    def on_lab_ready(self, message: LabReady) -> None:
-        if self.current(message):
-            self.parameters[message.variant] = message.parameters
-            self.query_one(LabCurves).set_legend(message.variant, size(message.parameters))
-
-    def on_lab_progress(self, message: LabProgress) -> None:
-        if not self.current(message):
-            return
+    def show_variant_step(self, events: list[VariantStep]) -> None:
         curves = self.query_one(LabCurves)
-        for name, losses in message.losses.items():
-            if losses:
-                curves.extend(name, losses)
-                self.live_loss[name] = losses[-1]
-        self.live_steps.update(message.steps)
-        for ev in message.evals:
-            curves.set_legend(
-                ev.name,
-                f"{size(self.parameters.get(ev.name, 0))} · step {ev.eval.step}: "
-                f"train {ev.eval.train_loss:.2f} val {ev.eval.val_loss:.2f}",
-            )
+        for name in ("A", "B"):
+            mine = [e for e in events if e.name == name]
+            if mine:
+                curves.extend(name, [e.loss for e in mine])
+                self.live_loss[name], self.live_steps[name] = mine[-1].loss, mine[-1].step
         parts = [
             f"{n} {self.live_steps[n]}/{self.total}"
             + (f" loss {self.live_loss[n]:.2f}" if self.live_loss[n] is not None else "")
@@ -511,10 +401,20 @@ class LabScreen(PaneScreen):
         seconds = time.monotonic() - self.started_at
         self.set_status(f"Training… {'  ·  '.join(parts)}  ({seconds:.0f} s)  x stops.")
 
-    def on_lab_finished(self, message: LabFinished) -> None:
-        if not self.current(message):
-            return
-        self.comparisons.append(message.done)
+    def show_variant_eval(self, events: list[VariantEval]) -> None:
+        for ev in events:
+            self.query_one(LabCurves).set_legend(
+                ev.name,
+                f"{size(self.parameters.get(ev.name, 0))} · step {ev.eval.step}: "
+                f"train {ev.eval.train_loss:.2f} val {ev.eval.val_loss:.2f}",
+            )
+
+    def show_variant_diverged(self, events: list[VariantDiverged]) -> None:
+        self.warnings += [f"{e.name} diverged at step {e.step}: {e.reason}" for e in events]
+
+    def show_comparison_done(self, events: list[ComparisonDone]) -> None:
+        done = events[-1]
+        self.comparisons.append(done)
         select = self.query_one("#lab-history", Select)
         select.set_options([(self.describe(i, c), i) for i, c in enumerate(self.comparisons)])
         self.state = "done"
@@ -523,19 +423,17 @@ class LabScreen(PaneScreen):
         seconds = time.monotonic() - self.started_at
         self.set_status(
             f"Done in {seconds:.0f} s: "
-            + "  ·  ".join(f"{r.name} {losses(r)}" for r in message.done.results)
+            + "  ·  ".join(f"{r.name} {losses(r)}" for r in done.results)
         )
 
-    def on_lab_ended(self, message: LabEnded) -> None:
-        if message.run_id != self.run_id:
-            return
-        if message.warning:
-            self.notify(message.warning, severity="warning")
-        if message.error:
-            self.notify(message.error, severity="error")
+    def job_ended(self, job: Job, end: JobEnd) -> None:
+        if self.warnings:
+            self.notify("; ".join(self.warnings), severity="warning")
+        if end.outcome == "failed":
+            self.notify(end.error, severity="error")
             if self.state == "running":
                 self.state = "done" if self.comparisons else "idle"
-                self.set_status(f"Could not compare: {message.error}")
+                self.set_status(f"Could not compare: {end.error}")
                 self.query_one("#lab-verdict", Static).update("")
 
     # -- showing results ---------------------------------------------------------------------
@@ -581,6 +479,15 @@ class LabScreen(PaneScreen):
                 col_labels=r.tokens,
                 masked=None if r.visible is None else ~r.visible,
             )
+
+
+def compare_in_worker(a: dict[str, Any], b: dict[str, Any], steps: int, threads: int | None):  # noqa: ANN201
+    """compare's events for A and B, on the app's torch threads (run in the job's worker)."""
+    from engine.compare import compare
+    from engine.device import default_threads, use_threads
+
+    use_threads(threads or default_threads("gpt", interactive=True))
+    return compare(Variant("A", a), Variant("B", b), steps=steps)
 
 
 def shown_sample(text: str) -> str:
