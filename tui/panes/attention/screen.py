@@ -13,16 +13,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, HorizontalScroll, Vertical, VerticalScroll
-from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import Input, Label, Select, Static, TabbedContent, TabPane
 
 from engine.variants import OFFERED_MASKS as MASKS
 from engine.variants import SCORES
+from tui.jobs import Job
 from tui.panes.attention.translation_view import TranslationView
 from tui.panes.base import PaneScreen
 from tui.widgets.heatmap import Heatmap
@@ -86,18 +86,6 @@ itself and the future, so the upper-right triangle fills in.
 The Translate tab is another model: an encoder-decoder that turns number words into digits.
 Its cross-attention map has a row per digit written and a column per source word.
 """
-
-
-class Looked(Message):
-    def __init__(self, inspection: Inspection, parts: dict[str, np.ndarray]) -> None:
-        super().__init__()
-        self.inspection, self.parts = inspection, parts
-
-
-class LookFailed(Message):
-    def __init__(self, error: str) -> None:
-        super().__init__()
-        self.error = error
 
 
 def row_bars(
@@ -169,6 +157,8 @@ class AttentionScreen(PaneScreen):
         self.tokenizer = None
         self.inspection: Inspection | None = None
         self.parts: dict[str, np.ndarray] = {}
+        self.job = Job(self, "attention")  # loading a model and every look at it
+        self._asked = 0  # looks asked for: only the latest is computed
 
     # -- layout ------------------------------------------------------------------------------
     def compose_body(self) -> ComposeResult:
@@ -244,50 +234,51 @@ class AttentionScreen(PaneScreen):
         self.query_one("#att-model", Select).set_options(options)
         self.query_one("#att-model", Select).value = SHIPPED
 
-    # -- the engine, in workers ----------------------------------------------------------------
-    @work(thread=True, exclusive=True, group="attention")
+    # -- the engine, through the pane's job ---------------------------------------------------
     def load_model(self, which: str) -> None:
         from engine.data.sources import PRETRAINED_GPT, PRETRAINED_SENTENCES
-        from engine.errors import EngineError
-        from engine.train import load_model
 
         path = {SHIPPED: PRETRAINED_GPT, WORDS: PRETRAINED_SENTENCES}.get(which, which)
-        try:
-            self.model, self.tokenizer = load_model(path)
-            self.model_name = which
-        except EngineError as exc:
-            self.post_message(LookFailed(str(exc)))
-            return
-        self.app.call_from_thread(self.look)
+
+        def load() -> tuple:
+            from engine.train import load_model
+
+            return load_model(path)
+
+        self.job.call(load, then=lambda loaded: self._loaded(which, loaded), failed=self._failed)
+
+    def _loaded(self, which: str, loaded: tuple) -> None:
+        self.model, self.tokenizer = loaded
+        self.model_name = which
+        self.look()
 
     def look(self) -> None:
-        """Recompute for the sentence, score and mask now in the widgets."""
+        """Recompute for the sentence, score and mask now in the widgets; a look asked for
+        while an older one is still waiting replaces it."""
         if self.model is None:
             return
-        self.compute(
-            self.query_one("#att-sentence", Input).value,
-            str(self.query_one("#att-score", Select).value),
-            str(self.query_one("#att-mask", Select).value),
-        )
+        model, tokenizer = self.model, self.tokenizer
+        sentence = self.query_one("#att-sentence", Input).value
+        score = str(self.query_one("#att-score", Select).value)
+        mask = str(self.query_one("#att-mask", Select).value)
+        self._asked += 1
+        asked = self._asked
 
-    @work(thread=True, exclusive=True, group="attention-look")
-    def compute(self, sentence: str, score: str, mask: str) -> None:
-        from engine.errors import EngineError
-        from engine.inspect import embeddings, inspect_attention
+        def compute() -> tuple[Inspection, dict[str, np.ndarray]] | None:
+            from engine.inspect import embeddings, inspect_attention
 
-        try:
-            inspection = inspect_attention(
-                self.model, self.tokenizer, sentence, score=score, mask=mask
-            )
-            parts = embeddings(self.model, self.tokenizer, sentence)
-        except EngineError as exc:
-            self.post_message(LookFailed(str(exc)))
+            if asked != self._asked:
+                return None  # a newer look is on its way
+            inspection = inspect_attention(model, tokenizer, sentence, score=score, mask=mask)
+            return inspection, embeddings(model, tokenizer, sentence)
+
+        self.job.call(compute, then=self._looked, failed=self._failed)
+
+    def _looked(self, looked: tuple[Inspection, dict[str, np.ndarray]] | None) -> None:
+        if looked is None:
             return
-        self.post_message(Looked(inspection, parts))
-
-    def on_looked(self, message: Looked) -> None:
         first = self.inspection is None
-        self.inspection, self.parts = message.inspection, message.parts
+        self.inspection, self.parts = looked
         n = len(self.inspection.tokens)
         # Set quietly and draw once below: a watcher drawing in between would pair the new
         # look with the old sentence's row.
@@ -303,6 +294,7 @@ class AttentionScreen(PaneScreen):
                 severity="warning",
             )
         self.redraw()
+        self._lesson_after_look()
 
     def _first_row(self) -> int:
         """The row a learner asks about first: the 'i' of "it" in the pizza sentence."""
@@ -311,9 +303,9 @@ class AttentionScreen(PaneScreen):
         where = text.find(" it ")
         return where + 1 if where >= 0 and len(tokens) == len(text) else max(0, len(tokens) - 1)
 
-    def on_look_failed(self, message: LookFailed) -> None:
-        self.query_one("#att-where", Label).update(f"[red]{message.error}[/red]")
-        self.notify(message.error, severity="error")
+    def _failed(self, error: str) -> None:
+        self.query_one("#att-where", Label).update(f"[red]{error}[/red]")
+        self.notify(error, severity="error")
 
     # -- lessons -----------------------------------------------------------------------------
     def apply_lesson(self, setup: dict) -> None:
@@ -362,7 +354,6 @@ class AttentionScreen(PaneScreen):
         self.inspection = None  # a new look: its first row is chosen afresh, then the view's
         self.look()
 
-    @on(Looked)
     def _lesson_after_look(self) -> None:
         if self._lesson_waiting is not None:
             setup, self._lesson_waiting = self._lesson_waiting, None

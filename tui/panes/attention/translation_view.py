@@ -4,51 +4,28 @@ Number words go in ("three hundred forty two"), digits come out ("342"). Each co
 cross-attention map is one digit being written (a decoder query) and each row a source word
 (an encoder key): drawn this way round, the words fit as row labels. Both decoder layers are
 drawn, averaged over their heads, then every head on its own, so the learner sees the
-alignment appear in the last layer. The model loads and runs in a worker; nothing here
-computes attention.
+alignment appear in the last layer. The translator loads and runs through the view's `Job`
+(tui.jobs); what it shows is `engine.tasks.translation.read`'s: nothing here computes.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, HorizontalScroll, Vertical, VerticalScroll
-from textual.message import Message
 from textual.widgets import Input, Label, Select, Static
 
+from tui.jobs import Job
 from tui.widgets.heatmap import Heatmap
+
+if TYPE_CHECKING:
+    from engine.tasks.translation import Translation
 
 EXAMPLE_WORDS = "three hundred forty two"
 SHIPPED = "shipped"
-
-
-@dataclass(frozen=True)
-class Translation:
-    """What the view shows for one input: the engine's answers, as plain data."""
-
-    words: list[str]
-    digits: list[str]  # written tokens, the end marker included when the model wrote one
-    weights: np.ndarray  # (layers, heads, len(digits), len(words)); each row sums to 1
-    text: str  # the translation
-    heldout: bool | None  # whether the number written was held out of training (None: not one)
-    canonical: str  # how the training data writes that number in words ("" if not a number)
-    aligned: list[tuple[str, str, float]]  # (digit, source word, weight), last layer's mean
-
-
-class Translated(Message):
-    def __init__(self, translation: Translation) -> None:
-        super().__init__()
-        self.translation = translation
-
-
-class TranslateFailed(Message):
-    def __init__(self, error: str) -> None:
-        super().__init__()
-        self.error = error
 
 
 def alignment_lines(translation: Translation) -> str:
@@ -94,6 +71,7 @@ class TranslationView(Vertical):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
+        self.job = Job(self, "translate")
         self.loaded: tuple[str, object] | None = None  # (which, model): the last one loaded
         self.translation: Translation | None = None
         self.offered: list[str] = [SHIPPED]  # the translators the select lists
@@ -151,30 +129,19 @@ class TranslationView(Vertical):
         if self.loaded is not None and event.value != self.loaded[0]:  # not the one at mount
             self._run(self.query_one("#tr-words", Input).value, str(event.value))
 
-    @work(thread=True, exclusive=True, group="translate")
     def _run(self, words: str, which: str) -> None:
-        from engine.errors import EngineError
-        from engine.tasks import numbers, translator
+        loaded = self.loaded
 
-        try:
-            if self.loaded is None or self.loaded[0] != which:
+        def read() -> tuple[tuple[str, object], Translation]:
+            from engine.tasks import translation, translator
+
+            model = loaded
+            if model is None or model[0] != which:
                 path = translator.PRETRAINED if which == SHIPPED else which
-                self.loaded = (which, translator.load_translator(path))
-            model = self.loaded[1]
-            sources, digits, weights = translator.cross_attention(model, words)
-            text = translator.translate(model, words)
-            aligned = [
-                (a.token, a.source_word, a.weight) for a in translator.alignment(model, words)
-            ]
-        except EngineError as exc:
-            self.post_message(TranslateFailed(str(exc)))
-            return
-        number = int(text) if text.isdigit() and int(text) <= numbers.MAX_NUMBER else None
-        held = numbers.is_heldout(number) if number is not None else None
-        canonical = numbers.number_words(number) if number is not None else ""
-        self.post_message(
-            Translated(Translation(sources, digits, weights, text, held, canonical, aligned))
-        )
+                model = (which, translator.load_translator(path))
+            return model, translation.read(model[1], words)
+
+        self.job.call(read, then=self._translated, failed=self._failed)
 
     @on(Input.Submitted, "#tr-words")
     def _submitted(self, event: Input.Submitted) -> None:
@@ -182,9 +149,9 @@ class TranslationView(Vertical):
         self.translate()
         self.screen.set_focus(None)
 
-    def on_translated(self, message: Translated) -> None:
-        message.stop()
-        self.translation = t = message.translation
+    def _translated(self, done: tuple[tuple[str, object], Translation]) -> None:
+        self.loaded, t = done
+        self.translation = t
         self.query_one("#tr-result", Label).update(verdict(t))
         digits = [d.replace("</s>", "end") for d in t.digits]
         for layer in range(min(2, len(t.weights))):
@@ -221,6 +188,5 @@ class TranslationView(Vertical):
             for layer in range(t.weights.shape[0])
         )
 
-    def on_translate_failed(self, message: TranslateFailed) -> None:
-        message.stop()
-        self.query_one("#tr-result", Label).update(f"[red]{message.error}[/red]")
+    def _failed(self, error: str) -> None:
+        self.query_one("#tr-result", Label).update(f"[red]{error}[/red]")
