@@ -1,28 +1,24 @@
 """The learn-gpt app: one screen per pane, switched by tabs, number keys or the command palette.
 
-PyTorch loads in a worker thread after the first frame, so the app opens at once; panes that
-need the engine wait for `EngineReady`.
+PyTorch loads in a worker (a call of a `Job`, tui.jobs) after the first frame, so the app opens
+at once; panes that need the engine watch `engine_ready`.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from textual import events, work
+from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding
-from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import Screen
 
+from tui.jobs import Job
 from tui.panes.catalog import PANES, pane_screen
 
 if TYPE_CHECKING:
     from tui.panes.base import LessonState
-
-
-class EngineReady(Message):
-    """PyTorch and the engine are imported and the thread policy is set."""
 
 
 class LearnGPTApp(App):
@@ -52,18 +48,16 @@ class LearnGPTApp(App):
 
     def on_mount(self) -> None:
         self.switch_mode(self.first_pane)
-        self.load_engine()
+        Job(self, "engine").call(self.load_engine, then=self._engine_loaded)
 
-    @work(thread=True, group="engine")
     def load_engine(self) -> None:
+        """In a worker: import PyTorch and the engine, and set the thread policy."""
         from engine.device import default_threads, use_threads
 
         use_threads(default_threads("mlp") if self.threads is None else self.threads)
         import engine.mlp_run  # noqa: F401 - the import is the slow part
 
-        self.post_message(EngineReady())
-
-    def on_engine_ready(self, _: EngineReady) -> None:
+    def _engine_loaded(self, _: None) -> None:
         self.engine_ready = True
 
     def exit(self, *args: Any, **kwargs: Any) -> None:
