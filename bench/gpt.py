@@ -29,8 +29,8 @@ from engine.data.digits import DataError
 from engine.data.text import Corpus, load_corpus
 from engine.device import use_threads
 from engine.events import Diverged, EvalDone, StepDone
+from engine.gpt_run import GPTRun
 from engine.sample import generate
-from engine.train import GPTRun
 
 DEFAULT_DATA_DIR = Path(__file__).resolve().parents[2] / "shared" / "data"
 PRESET = "cpu"

@@ -382,7 +382,7 @@ def compare(
     Raises EngineError (ConfigError, ...) for settings that cannot be trained, before any step.
     """
     from engine.data.text import load_corpus
-    from engine.train import GPTRun
+    from engine.gpt_run import GPTRun
 
     if steps < 1:
         raise ConfigError(f"steps must be at least 1, got {steps}")

@@ -176,8 +176,8 @@ def test_translate_tab_snapshot(snap_compare):
 
 def test_row_bars_show_the_stage_scores_that_softmax_turns_into_the_weights():
     from engine.data.sources import PRETRAINED_GPT
+    from engine.gpt_checkpoint import load_model
     from engine.inspect import inspect_attention
-    from engine.train import load_model
     from tui.panes.attention.screen import row_bars
 
     model, tokenizer = load_model(PRETRAINED_GPT)

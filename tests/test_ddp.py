@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 import torch
 
-from engine.train import PRESETS, load_model
+from engine.gpt_checkpoint import load_model
+from engine.train_config import PRESETS
 
 ROOT = Path(__file__).resolve().parents[1]
 TIMEOUT = 120  # seconds; each test takes a few, but a hung rendezvous must not hang the suite
@@ -26,7 +27,7 @@ WORKER = r"""
 import sys
 import torch
 import torch.distributed as dist
-from engine.train import GPTRun, init_distributed
+from engine.gpt_run import GPTRun, init_distributed
 
 out = sys.argv[1]
 rank, world = init_distributed("cpu")
@@ -186,7 +187,7 @@ def test_cli_under_torchrun(tmp_path: Path) -> None:
 
 def test_single_process_is_not_distributed(monkeypatch: pytest.MonkeyPatch) -> None:
     """Without torchrun's environment nothing joins a group, and there is one shard."""
-    from engine.train import distributed, init_distributed
+    from engine.gpt_run import distributed, init_distributed
 
     monkeypatch.delenv("WORLD_SIZE", raising=False)
     assert init_distributed("cpu") == (0, 1) == distributed()

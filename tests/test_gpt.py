@@ -8,8 +8,8 @@ import torch
 
 from engine.errors import ConfigError
 from engine.gpt import GPT, GPTConfig, KVCache
+from engine.gpt_run import GPTRun
 from engine.sample import generate
-from engine.train import GPTRun
 
 
 def tiny(**kw) -> GPTConfig:

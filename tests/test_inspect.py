@@ -9,8 +9,8 @@ import torch
 from engine.data.sources import PRETRAINED_GPT
 from engine.data.text import TokenizerError
 from engine.errors import ConfigError
+from engine.gpt_checkpoint import load_model
 from engine.inspect import embeddings, inspect_attention
-from engine.train import load_model
 
 PIZZA = "The pizza came out of the oven and it tasted good."
 

@@ -8,6 +8,7 @@ from toy_task_helpers import assert_saved_in_half, short_run
 from engine.data.sources import PRETRAINED_SENTENCES
 from engine.errors import ConfigError
 from engine.events import ReferentTrained
+from engine.gpt_checkpoint import load_model, load_model_checkpoint
 from engine.tasks.referent import (
     heldout_accuracy,
     referent_attention,
@@ -27,7 +28,6 @@ from engine.tasks.sentences import (
     family_tokenizer,
     prompt_for,
 )
-from engine.train import load_model, load_model_checkpoint
 
 FOOD_SENTENCE = "The pizza came out of the oven and it tasted good."
 OVEN_SENTENCE = "The pizza came out of the oven and it needed cleaning."

@@ -11,7 +11,9 @@ from engine.checkpoint import CheckpointError
 from engine.data.text import Corpus
 from engine.errors import ConfigError, EngineError
 from engine.events import CheckpointSaved, Diverged, EvalDone, Sampled, StepDone
-from engine.train import GPTRun, TrainConfig, load_model, lr_at
+from engine.gpt_checkpoint import load_model
+from engine.gpt_run import GPTRun
+from engine.train_config import TrainConfig, lr_at
 from tui.cli import main
 
 SMALL = {"n_layer": 1, "n_head": 2, "n_embd": 16, "block_size": 16}

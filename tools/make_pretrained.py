@@ -16,7 +16,7 @@ from pathlib import Path
 import torch
 
 from engine.events import EvalDone
-from engine.train import GPTRun
+from engine.gpt_run import GPTRun
 
 OUT = Path(__file__).resolve().parents[1] / "engine" / "pretrained"
 COMMAND = "learn-gpt train gpt --preset cpu --corpus sample --seed 1337"

@@ -19,7 +19,7 @@ heads' outputs are added and the nouns' embeddings (tied to the output layer) do
 With two layers the same trick appears in the first layer and the second layer's attention is
 diffuse, and with two heads some seeds miss it, so the shipped model has one layer, four heads.
 
-The checkpoint is an ordinary "gpt" file (`engine.train.load_model` reads it), so the
+The checkpoint is an ordinary "gpt" file (`engine.gpt_checkpoint.load_model` reads it), so the
 Attention pane can open it. torch and numpy only; nothing here prints.
 """
 
@@ -37,6 +37,7 @@ from engine.data.text import WordTokenizer
 from engine.errors import ConfigError
 from engine.events import CheckpointSaved, Diverged, HeldoutEval, ReferentTrained, StepDone
 from engine.gpt import GPT, GPTConfig
+from engine.gpt_checkpoint import save_gpt
 from engine.inspect import Inspection, inspect_attention
 from engine.tasks.runner import run_record, train_config, train_task
 from engine.tasks.sentences import (
@@ -52,7 +53,6 @@ from engine.tasks.sentences import (
     family_tokenizer,
     prompt_for,
 )
-from engine.train import save_gpt
 
 CORPUS_SPEC = "pizza sentences"
 MODEL = dict(n_layer=1, n_head=4, n_embd=64, block_size=BLOCK_SIZE, dropout=0.0)
@@ -129,8 +129,9 @@ def train_referent_model(
 
 
 def save_referent_model(path: str | Path, trained: ReferentTrained) -> CheckpointSaved:
-    """Write the model as `engine.train.load_model` reads it (a "gpt" checkpoint, weights in
-    half precision, no optimiser), atomically; the seed and figures go under "sentences"."""
+    """Write the model as `engine.gpt_checkpoint.load_model` reads it (a "gpt" checkpoint,
+    weights in half precision, no optimiser), atomically; the seed and figures go under
+    "sentences"."""
     return save_gpt(
         path,
         trained.model,

@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 import torch
 
 from engine.events import Diverged, HeldoutEval, ReferentTrained, StepDone, TranslatorTrained
-from engine.train import TrainConfig, adamw, lr_at
+from engine.train_config import TrainConfig, adamw, lr_at
 
 T = TypeVar("T")
 

@@ -120,7 +120,8 @@ def train_gpt(
 
 
 def _open_run(opts: GPTOptions, device: str):  # noqa: ANN202 - GPTRun, imported late
-    from engine.train import GPTRun, load_model_checkpoint
+    from engine.gpt_checkpoint import load_model_checkpoint
+    from engine.gpt_run import GPTRun
 
     if opts.resume is None:
         return GPTRun.start(
@@ -140,7 +141,7 @@ def _open_run(opts: GPTOptions, device: str):  # noqa: ANN202 - GPTRun, imported
 def train(opts: GPTOptions) -> None:
     from engine.device import default_threads, pick_device, use_threads
     from engine.events import CheckpointSaved, Diverged, EvalDone, Sampled, StepDone
-    from engine.train import init_distributed
+    from engine.gpt_run import init_distributed
 
     device = pick_device(opts.device)
     threads = use_threads(default_threads("gpt") if opts.threads is None else opts.threads)
@@ -243,8 +244,8 @@ def sample(
 ) -> None:
     """Stream text from a trained GPT, character by character."""
     from engine.device import default_threads, pick_device, use_threads
+    from engine.gpt_checkpoint import load_model
     from engine.sample import check_sampling, generate
-    from engine.train import load_model
 
     check_sampling(temperature, top_k)
     device = pick_device(device)

@@ -241,7 +241,7 @@ class AttentionScreen(PaneScreen):
         path = {SHIPPED: PRETRAINED_GPT, WORDS: PRETRAINED_SENTENCES}.get(which, which)
 
         def load() -> tuple:
-            from engine.train import load_model
+            from engine.gpt_checkpoint import load_model
 
             return load_model(path)
 

@@ -36,8 +36,8 @@ from tui.widgets.form import SettingsError
 
 if TYPE_CHECKING:
     from engine.events import Diverged, EvalDone, NextToken, Sampled, StepDone
+    from engine.gpt_run import GPTRun
     from engine.sample import SampleSettings
-    from engine.train import GPTRun
 
 SAMPLE_TOKENS = 200  # characters per sample while training
 GEN_TOKENS = 300  # characters "Generate now" writes
@@ -171,7 +171,7 @@ class SamplingScreen(PaneScreen):
         if not ready or self.state != "loading":
             return
         from engine.data.text import CORPORA
-        from engine.train import PRESETS
+        from engine.train_config import PRESETS
 
         settings = self.query_one(SamplingSettings)
         settings.offer(tuple(PRESETS), tuple(CORPORA))
@@ -181,7 +181,7 @@ class SamplingScreen(PaneScreen):
         self.state = "idle"
 
     def _show_preset_steps(self) -> None:
-        from engine.train import PRESETS, TrainConfig
+        from engine.train_config import PRESETS, TrainConfig
 
         preset = self.query_one("#samp-preset", Select).value
         if preset in PRESETS:
@@ -338,7 +338,7 @@ class SamplingScreen(PaneScreen):
             self.job.start(lambda: self._train_new(settings, self.app.threads))
 
     def _build(self, preset: str, corpus: str, steps: int | None = None) -> GPTRun:
-        from engine.train import GPTRun
+        from engine.gpt_run import GPTRun
 
         train = {"max_iters": steps} if steps else {}
         return GPTRun.start(corpus, preset=preset, train=train, data_dir=self.app.data_dir)
@@ -460,7 +460,8 @@ class SamplingScreen(PaneScreen):
         """In a worker: a run to go on with, or else a model to generate from."""
         from engine.checkpoint import CheckpointError
         from engine.errors import EngineError
-        from engine.train import GPTRun, load_model, load_model_checkpoint
+        from engine.gpt_checkpoint import load_model, load_model_checkpoint
+        from engine.gpt_run import GPTRun
 
         try:
             run = GPTRun.load(path, data_dir=self.app.data_dir)

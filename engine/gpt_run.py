@@ -1,25 +1,24 @@
-"""Training the GPT: AdamW with warmup and cosine decay, as a generator of plain events.
+"""A GPT's training run, as a generator of plain events.
 
 `GPTRun` holds everything a run is (model, optimiser, data, random state, step) so it can be
-saved at any step and resumed exactly. Run under `torchrun`, it trains with
-DistributedDataParallel: each rank draws its batches from its own shard of the training text,
-gradients are averaged, and only rank 0 saves checkpoints.
+saved at any step and resumed exactly (`engine.gpt_checkpoint` writes and reads the file); how
+it trains, AdamW with warmup and cosine decay, is `engine.train_config`. Run under `torchrun`,
+it trains with DistributedDataParallel: each rank draws its batches from its own shard of the
+training text, gradients are averaged, and only rank 0 saves checkpoints.
 """
 
 from __future__ import annotations
 
-import hashlib
 import math
 import os
 import time
 from collections.abc import Generator, Iterator
-from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import torch
 
-from engine import checkpoint
+from engine import gpt_checkpoint
 from engine.data.text import (
     TOKENIZERS,
     Corpus,
@@ -27,92 +26,13 @@ from engine.data.text import (
     check_length,
     encode_corpus,
     load_corpus,
-    tokenizer_from_state,
     train_val_split,
 )
 from engine.errors import ConfigError
 from engine.events import CheckpointSaved, Diverged, EvalDone, Sampled, StepDone
 from engine.gpt import GPT, GPTConfig
 from engine.sample import SampleSettings, generate
-
-KIND = "gpt"
-
-
-@dataclass(frozen=True)
-class TrainConfig:
-    """How to train (nanoGPT's Shakespeare-char settings, sized for a CPU)."""
-
-    max_iters: int = 2000
-    batch_size: int = 12
-    learning_rate: float = 1e-3
-    min_lr: float = 1e-4
-    warmup_iters: int = 100
-    weight_decay: float = 0.1
-    beta1: float = 0.9
-    beta2: float = 0.99
-    grad_clip: float = 1.0
-    eval_interval: int = 250
-    eval_iters: int = 20
-    sample_interval: int = 250  # 0: no samples while training
-    sample_tokens: int = 200
-    seed: int = 1337
-
-    def validate(self) -> TrainConfig:
-        checks = [
-            (self.max_iters >= 1, f"--max-iters must be at least 1, got {self.max_iters}"),
-            (self.batch_size >= 1, f"--batch-size must be at least 1, got {self.batch_size}"),
-            (self.learning_rate > 0, f"--lr must be positive, got {self.learning_rate}"),
-            (0 <= self.min_lr <= self.learning_rate, "min_lr must be between 0 and the lr"),
-            (self.warmup_iters >= 0, "warmup_iters must be zero or positive"),
-            (self.eval_interval >= 1, "eval_interval must be at least 1"),
-            (self.eval_iters >= 1, "eval_iters must be at least 1"),
-            (self.sample_interval >= 0, "sample_interval must be zero or positive"),
-            (self.grad_clip >= 0, "grad_clip must be zero (off) or positive"),
-        ]
-        for ok, message in checks:
-            if not ok:
-                raise ConfigError(message)
-        return self
-
-
-PRESETS: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
-    # nanoGPT's CPU "baby GPT": 4 layers, 4 heads, 128 wide, context 64; 0.8M parameters
-    "cpu": (
-        dict(n_layer=4, n_head=4, n_embd=128, block_size=64, dropout=0.0),
-        dict(max_iters=2000, batch_size=12, learning_rate=1e-3),
-    ),
-    # words within about a minute on two cores
-    "tiny": (
-        dict(n_layer=3, n_head=4, n_embd=96, block_size=48, dropout=0.0),
-        dict(
-            max_iters=2500,
-            batch_size=16,
-            learning_rate=2e-3,
-            warmup_iters=100,
-            eval_interval=250,
-            sample_interval=250,
-        ),
-    ),
-}
-
-
-def adamw(model: torch.nn.Module, cfg: TrainConfig) -> torch.optim.AdamW:
-    """AdamW; weight decay on matrices only (not on biases and LayerNorm gains)."""
-    params = [p for p in model.parameters() if p.requires_grad]
-    groups = [
-        {"params": [p for p in params if p.dim() >= 2], "weight_decay": cfg.weight_decay},
-        {"params": [p for p in params if p.dim() < 2], "weight_decay": 0.0},
-    ]
-    return torch.optim.AdamW(groups, lr=cfg.learning_rate, betas=(cfg.beta1, cfg.beta2))
-
-
-def lr_at(step: int, cfg: TrainConfig) -> float:
-    """Linear warmup to the learning rate, then cosine decay to min_lr at max_iters."""
-    if step < cfg.warmup_iters:
-        return cfg.learning_rate * (step + 1) / (cfg.warmup_iters + 1)
-    span = max(1, cfg.max_iters - cfg.warmup_iters)
-    progress = min(1.0, (step - cfg.warmup_iters) / span)
-    return cfg.min_lr + 0.5 * (1 + math.cos(math.pi * progress)) * (cfg.learning_rate - cfg.min_lr)
+from engine.train_config import PRESETS, TrainConfig, adamw, lr_at
 
 
 def distributed() -> tuple[int, int]:
@@ -131,10 +51,6 @@ def init_distributed(device: str) -> tuple[int, int]:
     if int(os.environ.get("WORLD_SIZE", "1")) > 1 and not dist.is_initialized():
         dist.init_process_group(backend="nccl" if device.startswith("cuda") else "gloo")
     return distributed()
-
-
-def _corpus_digest(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 class GPTRun:
@@ -368,31 +284,14 @@ class GPTRun:
         dist.all_reduce(shared, op=dist.ReduceOp.MAX)
         return bool(shared.item())
 
-    # -- checkpoints ---------------------------------------------------------------------
+    # -- checkpoints (engine.gpt_checkpoint) -----------------------------------------------
     def save_model(self, path: str | Path) -> CheckpointSaved:
         """Only what sampling and attention need, in half precision: a small file to ship."""
-        return self._save(path, half=True)
+        return gpt_checkpoint.save_run(self, path, resumable=False)
 
     def save(self, path: str | Path) -> CheckpointSaved:
         """Everything to continue exactly: full-precision weights, optimiser, random state."""
-        return self._save(
-            path,
-            half=False,
-            train_config=asdict(self.train_config),
-            optimizer=self.optimizer.state_dict(),
-            rng={"torch": torch.get_rng_state(), "batches": self.batch_gen.get_state()},
-        )
-
-    def _save(self, path: str | Path, *, half: bool, **fields: Any) -> CheckpointSaved:
-        corpus = {
-            "spec": self.corpus_spec,
-            "source": self.corpus.source,
-            "sha256": _corpus_digest(self.corpus.text),
-        }
-        history = [asdict(e) for e in self.history]
-        return save_gpt(
-            path, self.model, self.tokenizer, corpus, self.step, history, half=half, **fields
-        )
+        return gpt_checkpoint.save_run(self, path, resumable=True)
 
     @classmethod
     def load(
@@ -404,86 +303,4 @@ class GPTRun:
         max_iters: int | None = None,
     ) -> GPTRun:
         """Reopen a saved run on its own corpus to continue it exactly."""
-        data = load_model_checkpoint(path)
-        if "optimizer" not in data:
-            raise checkpoint.CheckpointError(
-                f"{path} holds only a trained model (no optimiser state): it can be sampled "
-                "and looked into, not resumed"
-            )
-        spec = data["corpus"]["spec"]
-        corpus = corpus or load_corpus(spec, data_dir)
-        if _corpus_digest(corpus.text) != data["corpus"]["sha256"]:
-            raise checkpoint.CheckpointError(
-                f"{path} was trained on a different text than {corpus.source}; "
-                "resuming needs the same corpus"
-            )
-        train_config = TrainConfig(**data["train_config"])
-        if max_iters is not None:
-            train_config = replace(train_config, max_iters=max_iters)
-        run = cls(
-            GPTConfig.from_dict(data["model_config"]),
-            train_config,
-            tokenizer_from_state(data["tokenizer"]),
-            corpus,
-            spec,
-            device,
-        )
-        run.model.load_state_dict(data["model"])
-        run.optimizer.load_state_dict(data["optimizer"])
-        run.step = int(data["step"])
-        torch.set_rng_state(data["rng"]["torch"])
-        run.batch_gen.set_state(data["rng"]["batches"])
-        if run.world > 1:  # only rank 0's state was saved: give each rank its own stream again
-            run.batch_gen.manual_seed(train_config.seed + 1 + run.rank + 1_000_003 * run.step)
-        run.history = [EvalDone(**e) for e in data["history"]]
-        return run
-
-
-def save_gpt(
-    path: str | Path,
-    model: GPT,
-    tokenizer: Tokenizer,
-    corpus: dict[str, str],
-    step: int,
-    history: list[dict[str, Any]],
-    *,
-    half: bool,
-    **fields: Any,
-) -> CheckpointSaved:
-    """Write a "gpt" checkpoint, the file `load_model` reads: config and weights, tokenizer,
-    the corpus it learnt from ({"spec", "source", "sha256"}), step, evaluations, then
-    `fields` (a run's optimiser and random state, a toy task's own figures)."""
-    return checkpoint.save_model(
-        path,
-        KIND,
-        model,
-        half=half,
-        tokenizer=tokenizer.state(),
-        corpus=corpus,
-        step=step,
-        history=history,
-        **fields,
-    )
-
-
-def load_model_checkpoint(path: str | Path) -> dict[str, Any]:
-    """A GPT checkpoint's contents, with its config checked."""
-    data = checkpoint.load(path, KIND)
-    try:
-        GPTConfig.from_dict(data["model_config"])
-        data["tokenizer"], data["model"], data["step"]  # noqa: B018 - must be present
-    except (KeyError, TypeError) as exc:
-        raise checkpoint.CheckpointError(
-            f"{path}: damaged gpt checkpoint (missing {exc})"
-        ) from None
-    return data
-
-
-def load_model(path: str | Path, device: str = "cpu") -> tuple[GPT, Tokenizer]:
-    """A trained GPT and its tokenizer, for sampling and looking inside (no optimiser)."""
-    data = load_model_checkpoint(path)
-    model = GPT(GPTConfig.from_dict(data["model_config"])).to(device)
-    with checkpoint.weights_must_fit(path):
-        model.load_state_dict(data["model"])
-    model.eval()
-    return model, tokenizer_from_state(data["tokenizer"])
+        return gpt_checkpoint.load_run(cls, path, device, data_dir, corpus, max_iters)
