@@ -10,7 +10,9 @@ import pytest
 from pilot_helpers import ready, until
 from textual.widgets import Input
 
+import tui.panes.sampling.generated as generated
 import tui.panes.sampling.screen as sampling
+import tui.panes.sampling.work as work
 from tui.app import LearnGPTApp
 from tui.panes.sampling.sample_log import SampleLog
 from tui.panes.sampling.token_bars import TokenBars
@@ -34,6 +36,10 @@ def samples(screen) -> list[tuple[str, str]]:
     return [(h.strip(), text) for h, text in screen.query_one(SampleLog).entries if h]
 
 
+def gen(screen) -> generated.GeneratedText:
+    return screen.query_one(generated.GeneratedText)
+
+
 def notified(app, text: str) -> bool:
     return any(text in str(n.message) for n in app._notifications)
 
@@ -42,7 +48,7 @@ def notified(app, text: str) -> bool:
 def quick_generation(monkeypatch):
     """Show generated characters ten times faster than a learner would want (still batched at
     GEN_HZ redraws a second), and record every batch of pieces the pane shows."""
-    monkeypatch.setattr(sampling, "GEN_RATE", 600.0)
+    monkeypatch.setattr(generated, "GEN_RATE", 600.0)
     posts: list[list] = []
     shown = sampling.SamplingScreen.show_pieces
 
@@ -67,7 +73,7 @@ async def test_training_shows_samples_and_loss_and_pauses_resumes_stops():
         assert headings[1].startswith("step 20 · loss ")
         first = samples(screen)[0][1]
         assert first.startswith("ROMEO:")
-        assert len(first) == len("ROMEO:") + sampling.SAMPLE_TOKENS
+        assert len(first) == len("ROMEO:") + work.SAMPLE_TOKENS
         await until(pilot, lambda: "loss" in str(screen.query_one("#samp-loss-label").render()))
         assert " / 2500  loss " in str(screen.query_one("#samp-loss-label").render())
 
@@ -117,11 +123,11 @@ async def test_generate_now_streams_characters_with_their_candidates(quick_gener
         await ready(pilot)
         screen = app.screen
         await pilot.press("g")
-        await until(pilot, lambda: screen.gen_text and not screen.generating)
+        await until(pilot, lambda: gen(screen).text and not gen(screen).writing)
         assert notified(app, "Nothing trained yet")
-        assert len(screen.gen_text) == sampling.GEN_TOKENS
-        assert 5 < len(quick_generation) < sampling.GEN_TOKENS  # streamed, in batches
-        assert "".join(p.text for batch in quick_generation for p in batch) == screen.gen_text
+        assert len(gen(screen).text) == work.GEN_TOKENS
+        assert 5 < len(quick_generation) < work.GEN_TOKENS  # streamed, in batches
+        assert "".join(p.text for batch in quick_generation for p in batch) == gen(screen).text
         for batch in quick_generation:
             probs = [p for _, p in batch[-1].top]
             assert len(probs) == 5 and probs == sorted(probs, reverse=True)
@@ -153,7 +159,7 @@ async def test_bad_settings_are_a_message_not_a_crash():
         await fields(pilot, temperature="0.8", top_k="lots")
         await pilot.click("#samp-generate")
         assert notified(app, "top-k must be a whole number or empty: 'lots'")
-        assert screen.state == "idle" and not screen.generating
+        assert screen.state == "idle" and not gen(screen).writing
         titles = [c.title for c in app.get_system_commands(screen)]
         assert {"Generate now", "Save the GPT", "Load a GPT"} <= set(titles)
 
@@ -181,7 +187,7 @@ async def test_save_and_load_round_trip(tmp_path, monkeypatch, quick_generation)
         assert screen.run.step == 30 and screen.state == "done"
         assert screen.run.history[-1] == trained.history[-1]
         await pilot.press("g")  # from the loaded weights
-        await until(pilot, lambda: len(screen.gen_text) == sampling.GEN_TOKENS)
+        await until(pilot, lambda: len(gen(screen).text) == work.GEN_TOKENS)
         assert "(step 30, T 0.8)" in str(screen.query_one("#samp-gen-title").render())
 
         junk = tmp_path / "junk.pt"
@@ -199,7 +205,7 @@ async def test_save_and_load_round_trip(tmp_path, monkeypatch, quick_generation)
         assert notified(app, "not resumed")
         assert screen.run is None and screen.state == "idle"
         await pilot.press("g")
-        await until(pilot, lambda: len(screen.gen_text) == sampling.GEN_TOKENS)
+        await until(pilot, lambda: len(gen(screen).text) == work.GEN_TOKENS)
         assert "shakespeare-cpu.pt" in str(screen.query_one("#samp-gen-title").render())
 
 

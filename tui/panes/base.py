@@ -10,6 +10,7 @@ and ctrl+l hides the sidebar (pressed again, it returns to the Lessons pane).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from textual import events, on
@@ -42,6 +43,11 @@ class LessonState:
     @property
     def where(self) -> str:
         return f"Lesson {self.lesson.number} · step {self.step + 1}/{len(self.lesson.steps)}"
+
+
+def pane_help(module_file: str) -> str:
+    """The pane's `?` text: help.md beside its screen module (content, kept out of the code)."""
+    return (Path(module_file).parent / "help.md").read_text(encoding="utf-8")
 
 
 def lesson_state(app: App) -> LessonState | None:

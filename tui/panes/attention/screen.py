@@ -24,7 +24,7 @@ from engine.variants import OFFERED_MASKS as MASKS
 from engine.variants import SCORES
 from tui.jobs import Job
 from tui.panes.attention.translation_view import TranslationView
-from tui.panes.base import PaneScreen
+from tui.panes.base import PaneScreen, pane_help
 from tui.widgets.heatmap import Heatmap
 
 if TYPE_CHECKING:
@@ -63,29 +63,7 @@ LESSON_TABS = {
 LABELLED_UP_TO = 24  # tokens: beyond this the heatmap drops its labels and halves its height
 BAR = 12
 
-HELP = """\
-# Attention
-
-A sentence goes through a trained GPT; every number attention computes is here.
-
-| key | does |
-| --- | --- |
-| `←` `→` | previous / next stage: raw scores, scaled, masked, softmax weights, output |
-| `↑` `↓` | previous / next query row (token): its weights as numbers and bars |
-| `l` `L` | next / previous layer |
-| `h` `H` | next / previous head |
-| `v` | next score variant: scaled_dot, dot, squared, negated, reversed, cosine |
-| `m` | next mask: causal, anti_causal, none, window:4 |
-| `e` | edit the sentence, or the number words on Translate (enter to look, escape to leave) |
-| `a` `b` `c` `d` | show the Stages, Heads, Embeddings, Translate tab |
-
-Score and mask changes use the same trained weights: only that one thing changes. The
-shipped model reads characters, trained on Shakespeare; with `anti_causal` each position sees
-itself and the future, so the upper-right triangle fills in.
-
-The Translate tab is another model: an encoder-decoder that turns number words into digits.
-Its cross-attention map has a row per digit written and a column per source word.
-"""
+HELP = pane_help(__file__)
 
 
 def row_bars(

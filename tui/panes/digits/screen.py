@@ -30,7 +30,7 @@ from textual.widgets import (
 )
 
 from tui.jobs import Job, JobEnd
-from tui.panes.base import PaneScreen
+from tui.panes.base import PaneScreen, pane_help
 from tui.panes.digits.digit_canvas import DigitCanvas
 from tui.panes.digits.digit_gallery import DigitGallery
 from tui.panes.digits.draw_pad import DrawPad
@@ -58,27 +58,7 @@ LESSON_TABS = {
     "draw": "tab-draw",
 }
 
-HELP = """\
-# Digits
-
-Nielsen's network from chapter 1 of *Neural Networks and Deep Learning*, trained by
-stochastic gradient descent on MNIST.
-
-| key | does |
-| --- | --- |
-| `s` | start training with the settings (or resume a paused run) |
-| `p` | pause / resume |
-| `x` | stop |
-| `n` | apply one mini-batch and show every tensor it makes (Shapes tab) |
-| `ctrl+s` / `ctrl+o` | save the network / load the last one saved |
-| `t` `g` `w` `i` `d` | show the Train, Test digits, Neurons, Shapes (inspector), Draw tab |
-| `←` `→` `m` | in Test digits: page, and show only the mistakes |
-| mouse, arrows, space, `c` | in Draw: draw, move, ink, clear |
-
-Tabs: **Train** (settings, progress, accuracy, the `Epoch N: x / 10000` log), **Test digits**
-(what the network answers), **Neurons** (what each hidden neuron looks for), **Shapes** (one
-mini-batch, tensor by tensor), **Draw** (draw a digit and watch it read).
-"""
+HELP = pane_help(__file__)
 
 
 class DigitsScreen(PaneScreen):

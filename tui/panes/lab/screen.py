@@ -25,7 +25,7 @@ from textual.widgets import Button, Input, Label, Select, Static, TabbedContent,
 from engine.compare import BASE_MODEL, PROBE, Variant, differences
 from engine.variants import POSITIONALS, SCORES, STANDARD, empty_rows
 from tui.jobs import Job, JobEnd
-from tui.panes.base import PaneScreen
+from tui.panes.base import PaneScreen, pane_help
 from tui.panes.lab.config import (
     HEADS,
     MASKS,
@@ -63,37 +63,7 @@ CLASSICS: list[tuple[dict[str, Any], str]] = [
     ({"n_head": 1}, "one head instead of four"),
 ]
 
-HELP = """\
-# Lab
-
-Train two variants of a small GPT (2 layers, 64 wide, context 32) on the same Shakespeare
-sample, with the same seed, batches and number of steps, and compare. A starts as the standard
-GPT and B as the same with an **anti_causal** mask, so `s` runs the classic cheat at once.
-
-| key | does |
-| --- | --- |
-| `s` (or enter in a field) | start the comparison: A and B train together, a step each in turn |
-| `x` | stop it |
-| `n` | next classic experiment for B (anti_causal, negated score, no residual, ...) |
-| `e` / `r` | show the Setup / Results tab |
-| `[` / `]` | previous / next finished comparison (also the list at the top of Results) |
-| in the mask grid | click or `space` toggles a cell, arrows move, `c` causal, `u` all visible |
-
-**Setup**: for each of A and B the attention score, the mask (causal, anti_causal, none,
-window:4, or custom, drawn in a 32 x 32 grid: row = query position, column = key position,
-█ visible, · hidden), the positional encoding, the residual connection, dropout and the
-number of heads; and the number of steps (300 takes about ten seconds).
-
-**Results**: both training-loss curves on one scale, the final training and validation loss
-of each, a 300-character sample from each, each one's attention weights on the probe text
-*ROMEO: What light through yonder* (last layer, head 0: row = the character looking, column =
-the character looked at), and the verdict. The verdict is computed from the numbers: a loss
-far below the other's with a sample of fewer real words means reading the answer from the
-future.
-
-A custom mask row that hides everything is drawn in red: that position has nothing to look at,
-so its attention weights and output are zero (not NaN); a run with it is allowed.
-"""
+HELP = pane_help(__file__)
 
 
 class LabScreen(PaneScreen):

@@ -16,27 +16,10 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Label, Markdown, OptionList
 from textual.widgets.option_list import Option
 
-from tui.panes.base import LessonState, PaneScreen, follow_step, lesson_state
+from tui.panes.base import LessonState, PaneScreen, follow_step, lesson_state, pane_help
 from tui.panes.catalog import PANES
 
-HELP = """\
-# Lessons
-
-From Nielsen's digit network to a GPT, each lesson beside the pane it uses.
-
-| key | does |
-| --- | --- |
-| `↑` `↓` | choose a lesson |
-| `n` `→` | next step |
-| `b` `←` | previous step |
-| `g` `enter` | go: set up the step's pane and follow the lesson beside it |
-
-Beside a pane: `ctrl+n` next step, `ctrl+b` previous step (each sets its pane up),
-`ctrl+l` hides the lesson (pressed again, it comes back here).
-
-Every lesson is also plain text: `learn-gpt lesson` lists them, `learn-gpt lesson N` prints
-one in the terminal.
-"""
+HELP = pane_help(__file__)
 
 
 class LessonsScreen(PaneScreen):

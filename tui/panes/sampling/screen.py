@@ -7,8 +7,8 @@ temperature, top-k, prompt or N reaches the run between two steps); saving, load
 the run; resume starts a new one on the same run, which continues exactly.
 
 "Generate now" chooses all its characters at once from the current weights (or a fresh,
-untrained model), then shows them at GEN_RATE a second with the most likely next characters
-as bars.
+untrained model); `GeneratedText` shows them at its pace, the most likely next characters as
+bars beside them.
 """
 
 from __future__ import annotations
@@ -17,17 +17,17 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rich.text import Text
 from textual import on
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive
-from textual.timer import Timer
-from textual.widgets import Button, Input, Label, ProgressBar, Select, Static
+from textual.widgets import Button, Input, Label, ProgressBar, Select
 
 from tui.jobs import Job, JobEnd
-from tui.panes.base import PaneScreen
+from tui.panes.base import PaneScreen, pane_help
+from tui.panes.sampling import work
+from tui.panes.sampling.generated import GeneratedText
 from tui.panes.sampling.loss_chart import LossChart
 from tui.panes.sampling.sample_log import SampleLog
 from tui.panes.sampling.settings import LIVE, SamplingSettings
@@ -37,65 +37,10 @@ from tui.widgets.form import SettingsError
 if TYPE_CHECKING:
     from engine.events import Diverged, EvalDone, NextToken, Sampled, StepDone
     from engine.gpt_run import GPTRun
-    from engine.sample import SampleSettings
 
-SAMPLE_TOKENS = 200  # characters per sample while training
-GEN_TOKENS = 300  # characters "Generate now" writes
-GEN_RATE = 60.0  # characters a second it shows them at
-GEN_HZ = 60  # redraws a second, at most: faster characters are shown in batches
 LESSON_KEYS = ("preset", "corpus", "max_steps", "every", "temperature", "top_k", "prompt")
 
-HELP = """\
-# Sampling
-
-Train a small GPT on Shakespeare and watch what it writes: every few steps it continues the
-prompt, and the samples go from noise to letters, to words, to something like a play.
-
-| key | does |
-| --- | --- |
-| `s` | start training with the settings (or resume a paused run) |
-| `p` | pause / resume (training continues exactly where it stopped) |
-| `x` | stop |
-| `g` | generate now: 300 characters from the current weights, with the candidates as bars |
-| `ctrl+s` / `ctrl+o` | save the run to `runs/gpt-TIME.pt` / load a saved run |
-| `enter` | in a field: apply it and give the keys back to the pane |
-
-**Settings.** *preset* (tiny: words within about a minute; cpu: nanoGPT's baby GPT), *corpus*,
-*max steps*. These apply when a run starts. *sample every*, *temperature*, *top-k* and
-*prompt* apply **live**: change them while it trains and the next sample uses them.
-
-**Temperature** divides the scores before they become probabilities: below 1 the likely
-characters get likelier (0 always takes the most likely one: greedy), above 1 the choice gets
-wilder. **Top-k** keeps only the k most likely characters (blank: all of them).
-
-Generating with nothing trained uses a fresh model's random weights: every character about
-equally likely. A model-only checkpoint (like `engine/pretrained/shakespeare-cpu.pt`) cannot be
-trained further, but `g` generates from it once loaded.
-"""
-
-
-def _describe(temperature: float, top_k: int | None) -> str:
-    return f"temperature {temperature:g}" + (f", top-k {top_k}" if top_k else "")
-
-
-def _describe_short(live: dict[str, Any]) -> str:
-    top_k = live["top_k"]
-    return f"T {live['temperature']:g}" + (f", top-k {top_k}" if top_k else "")
-
-
-def sample_settings(live: dict[str, Any]) -> SampleSettings:
-    """The engine's sampling settings for the pane's live fields."""
-    from engine.sample import SampleSettings
-
-    return SampleSettings(
-        live["every"], SAMPLE_TOKENS, live["prompt"], live["temperature"], live["top_k"]
-    )
-
-
-def _engine_threads(app_threads: int | None) -> None:
-    from engine.device import default_threads, use_threads
-
-    use_threads(default_threads("gpt", interactive=True) if app_threads is None else app_threads)
+HELP = pane_help(__file__)
 
 
 class SamplingScreen(PaneScreen):
@@ -113,7 +58,6 @@ class SamplingScreen(PaneScreen):
         Binding("ctrl+o", "load", "Load"),
     ]
     state: reactive[str] = reactive("loading")  # loading, idle, running, paused, done
-    generating: reactive[bool] = reactive(False)
 
     def __init__(self) -> None:
         super().__init__(name="sampling")
@@ -128,10 +72,6 @@ class SamplingScreen(PaneScreen):
             "prompt": "ROMEO:",
         }
         self.saved_path: Path | None = None
-        self.gen_text = ""
-        self.gen_prompt = ""
-        self._gen: tuple[list[NextToken], float] | None = None  # pieces to show, since when
-        self._gen_timer: Timer | None = None
         self._stopping = False  # say "Stopped at step N" when the worker has ended
         self._steps_preset: object = None  # the preset whose max steps the field shows
         self._step = 0
@@ -157,8 +97,7 @@ class SamplingScreen(PaneScreen):
                 yield LossChart(id="samp-loss")
                 yield SampleLog(id="samp-log")
                 yield Label("now generating: g", id="samp-gen-title", classes="hint")
-                with VerticalScroll(id="samp-gen-scroll"):
-                    yield Static("", id="samp-gen-text")
+                yield GeneratedText(id="samp-gen-scroll")
 
     def on_mount(self) -> None:
         self.say(
@@ -249,7 +188,7 @@ class SamplingScreen(PaneScreen):
                 self.notify(str(exc).replace("--", ""), severity="error")
             return False
         if live != self.live and self.job.running and self.run is not None:
-            run, sampling = self.run, sample_settings(live)  # from the next sample on
+            run, sampling = self.run, work.sample_settings(live)  # from the next sample on
             self.job.call(lambda: run.set_sampling(sampling))
         self.live = live
         return True
@@ -315,8 +254,8 @@ class SamplingScreen(PaneScreen):
             # a generation being shown goes on: its characters are chosen, the model is free
             self._stopping = False
             self.state = "running"
-            run, sampling, threads = self.run, sample_settings(self.live), self.app.threads
-            self.job.start(lambda: self._resume(run, sampling, threads))
+            run, sampling, threads = self.run, work.sample_settings(self.live), self.app.threads
+            self.job.start(lambda: work.resume(run, sampling, threads))
         elif self.state in ("idle", "done"):
             from engine.errors import EngineError
             from engine.sample import check_sampling
@@ -335,28 +274,8 @@ class SamplingScreen(PaneScreen):
             self.query_one(SampleLog).reset()
             self.query_one("#samp-progress", ProgressBar).update(total=1, progress=0)
             self.say(f"Building a {settings['preset']} GPT on the {settings['corpus']} corpus…")
-            self.job.start(lambda: self._train_new(settings, self.app.threads))
-
-    def _build(self, preset: str, corpus: str, steps: int | None = None) -> GPTRun:
-        from engine.gpt_run import GPTRun
-
-        train = {"max_iters": steps} if steps else {}
-        return GPTRun.start(corpus, preset=preset, train=train, data_dir=self.app.data_dir)
-
-    def _train_new(self, settings: dict[str, Any], threads: int | None):  # noqa: ANN202
-        """In the worker: build the run (its text loads here), hand it to the pane, show what
-        it writes before learning anything, then train."""
-        _engine_threads(threads)
-        run = self._build(settings["preset"], settings["corpus"], settings["max_steps"])
-        run.set_sampling(sample_settings(settings))
-        self.job.deliver(self._begun, (run, run.summary()))
-        yield run.sample_now()
-        yield from run.events()
-
-    def _resume(self, run: GPTRun, sampling: SampleSettings, threads: int | None):  # noqa: ANN202
-        _engine_threads(threads)
-        run.set_sampling(sampling)
-        yield from run.events()
+            job, threads, data_dir = self.job, self.app.threads, self.app.data_dir
+            job.start(lambda: work.train_new(job, self._begun, settings, threads, data_dir))
 
     def action_pause(self) -> None:
         if self.state == "running" and self.run is None:
@@ -392,47 +311,16 @@ class SamplingScreen(PaneScreen):
         source: GPTRun | tuple[Any, Any, str] | None = (
             self.run or self.model_only or self.fresh.get(key)
         )
-        live, threads = dict(self.live), self.app.threads
-        self._show_pieces(done=True)  # a generation still being shown ends here
-        self.generating = True
-        self.gen_prompt, self.gen_text = live["prompt"], ""
+        live, threads, data_dir = dict(self.live), self.app.threads, self.app.data_dir
+        self.query_one(GeneratedText).begin(live["prompt"])
         self.query_one("#samp-gen-title", Label).update("now generating…")
-        self._show_generated()
+        built = (self.job, self._fresh_built)
+        trained = source is not None and source is self.run
         self.job.call(
-            lambda: self._write(source, key, live, threads),
+            lambda: work.write(source, trained, key, live, threads, data_dir, built),
             then=self._start_showing,
             failed=self._generation_failed,
         )
-
-    def _write(
-        self,
-        source: GPTRun | tuple[Any, Any, str] | None,
-        key: tuple[str, str],
-        live: dict[str, Any],
-        threads: int | None,
-    ) -> tuple[str, str, list[NextToken]]:
-        """In a worker, with the model to itself: all the characters at once."""
-        from engine.sample import generate
-
-        _engine_threads(threads)
-        if source is None:
-            source = self._build(*key)
-            self.job.deliver(self._fresh_built, (key, source))
-        if isinstance(source, tuple):
-            model, tokenizer, weights = source
-        else:
-            untrained = source.step == 0 and source is not self.run
-            model, tokenizer = source.model, source.tokenizer
-            weights = "untrained" if untrained else f"step {source.step}"
-        pieces = generate(
-            model,
-            tokenizer,
-            live["prompt"],
-            GEN_TOKENS,
-            temperature=live["temperature"],
-            top_k=live["top_k"],
-        )
-        return f"{weights}, {_describe_short(live)}", live["prompt"], list(pieces)
 
     def action_save(self) -> None:
         if self.run is None:
@@ -454,25 +342,8 @@ class SamplingScreen(PaneScreen):
     def _load(self, path: str | None) -> None:
         if path and self.state in ("idle", "done", "paused"):
             self.say(f"Loading {path}…")
-            self.job.call(lambda: self._open(path), then=self._opened)
-
-    def _open(self, path: str) -> tuple:
-        """In a worker: a run to go on with, or else a model to generate from."""
-        from engine.checkpoint import CheckpointError
-        from engine.errors import EngineError
-        from engine.gpt_checkpoint import load_model, load_model_checkpoint
-        from engine.gpt_run import GPTRun
-
-        try:
-            run = GPTRun.load(path, data_dir=self.app.data_dir)
-            return path, run, run.summary()
-        except CheckpointError as exc:
-            try:  # a model without optimiser state can still generate
-                step = int(load_model_checkpoint(path)["step"])
-                model, tokenizer = load_model(path)
-            except EngineError:
-                raise exc from None
-            return path, (model, tokenizer, Path(path).name), step, str(exc)
+            data_dir = self.app.data_dir
+            self.job.call(lambda: work.open_checkpoint(path, data_dir), then=self._opened)
 
     # -- what the job hands back (on the UI thread) ------------------------------------------
     def _begun(self, begun: tuple[GPTRun, str]) -> None:
@@ -498,7 +369,7 @@ class SamplingScreen(PaneScreen):
     def show_sampled(self, events: list[Sampled]) -> None:
         for e in events:
             loss = f"loss {e.loss:.3f}" if e.loss is not None else "untrained"
-            heading = f" step {e.step} · {loss} · {_describe(e.temperature, e.top_k)} "
+            heading = f" step {e.step} · {loss} · {work.describe(e.temperature, e.top_k)} "
             self.query_one(SampleLog).add(heading, e.text)
 
     def show_diverged(self, events: list[Diverged]) -> None:
@@ -528,7 +399,7 @@ class SamplingScreen(PaneScreen):
     def _opened(self, opened: tuple) -> None:
         if self.state not in ("idle", "done", "paused"):
             return
-        self._show_pieces(done=True)
+        self.query_one(GeneratedText).finish()
         if len(opened) == 3:
             path, run, summary = opened
             self.query_one(LossChart).reset()
@@ -559,53 +430,20 @@ class SamplingScreen(PaneScreen):
         self.notify("Nothing trained yet: generating from a fresh model's random weights.")
 
     def _generation_failed(self, error: str) -> None:
-        self.generating = False
         self.notify(error, severity="error")
-        self._show_generated()
+        self.query_one(GeneratedText).stopped()
 
-    # -- showing a generation, GEN_RATE characters a second -----------------------------------
     def _start_showing(self, written: tuple[str, str, list[NextToken]]) -> None:
-        source, self.gen_prompt, pieces = written
-        self.gen_text = ""
+        source, prompt, pieces = written
         self.query_one("#samp-gen-title", Label).update(f"now generating ({source})")
         self.query_one(TokenBars).clear()
         self.query_one("#samp-bars-title", Label).update("next character")
-        self._gen = (pieces, time.monotonic())
-        self._gen_timer = self.set_interval(1 / GEN_HZ, self._show_pieces)
-        self._show_generated()
-
-    def _show_pieces(self, done: bool = False) -> None:
-        """The characters due by now (all of them when `done`), and the bars of the last."""
-        if self._gen is None:
-            return
-        pieces, began = self._gen
-        due = len(pieces) if done else min(len(pieces), int((time.monotonic() - began) * GEN_RATE))
-        shown = len(self.gen_text)
-        if due > shown:
-            self.show_pieces(pieces[shown:due])
-        if due == len(pieces):
-            self._gen = None
-            if self._gen_timer is not None:
-                self._gen_timer.stop()
-                self._gen_timer = None
-            self.generating = False
-            self._show_generated()
+        self.query_one(GeneratedText).play(prompt, pieces, self.show_pieces)
 
     def show_pieces(self, pieces: list[NextToken]) -> None:
-        """Characters chosen since the last redraw, and the candidates for the last of them."""
+        """The candidates for the last of the characters just shown."""
         last = pieces[-1]
-        self.gen_text += "".join(p.text for p in pieces)
         self.query_one(TokenBars).show(last.top, last.text)
         self.query_one("#samp-bars-title", Label).update(
             f"chose {label(last.text)} (p {last.probability:.3f}) of:"
         )
-        self._show_generated()
-
-    def _show_generated(self) -> None:
-        text = Text()
-        text.append(self.gen_prompt, style="bold")
-        text.append(self.gen_text)
-        if self.generating:
-            text.append("▌", style="dim")
-        self.query_one("#samp-gen-text", Static).update(text)
-        self.query_one("#samp-gen-scroll", VerticalScroll).scroll_end(animate=False)

@@ -1,0 +1,126 @@
+"""What the Sampling pane runs in its job's worker: building, training and resuming a GPT,
+writing a generation, opening a checkpoint. Plain functions of their arguments: nothing here
+touches the screen; results reach it through the job."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from engine.events import NextToken
+    from engine.gpt_run import GPTRun
+    from engine.sample import SampleSettings
+    from tui.jobs import Job
+
+SAMPLE_TOKENS = 200  # characters per sample while training
+GEN_TOKENS = 300  # characters "Generate now" writes
+
+
+def describe(temperature: float, top_k: int | None) -> str:
+    return f"temperature {temperature:g}" + (f", top-k {top_k}" if top_k else "")
+
+
+def describe_short(live: dict[str, Any]) -> str:
+    top_k = live["top_k"]
+    return f"T {live['temperature']:g}" + (f", top-k {top_k}" if top_k else "")
+
+
+def sample_settings(live: dict[str, Any]) -> SampleSettings:
+    """The engine's sampling settings for the pane's live fields."""
+    from engine.sample import SampleSettings
+
+    return SampleSettings(
+        live["every"], SAMPLE_TOKENS, live["prompt"], live["temperature"], live["top_k"]
+    )
+
+
+def engine_threads(app_threads: int | None) -> None:
+    from engine.device import default_threads, use_threads
+
+    use_threads(default_threads("gpt", interactive=True) if app_threads is None else app_threads)
+
+
+def build(preset: str, corpus: str, steps: int | None, data_dir: str | None) -> GPTRun:
+    from engine.gpt_run import GPTRun
+
+    train = {"max_iters": steps} if steps else {}
+    return GPTRun.start(corpus, preset=preset, train=train, data_dir=data_dir)
+
+
+def train_new(
+    job: Job,
+    begun: Callable[[tuple[GPTRun, str]], None],
+    settings: dict[str, Any],
+    threads: int | None,
+    data_dir: str | None,
+) -> Iterator[object]:
+    """Build the run (its text loads here), hand it to the pane (`begun`), show what it writes
+    before learning anything, then train."""
+    engine_threads(threads)
+    run = build(settings["preset"], settings["corpus"], settings["max_steps"], data_dir)
+    run.set_sampling(sample_settings(settings))
+    job.deliver(begun, (run, run.summary()))
+    yield run.sample_now()
+    yield from run.events()
+
+
+def resume(run: GPTRun, sampling: SampleSettings, threads: int | None) -> Iterator[object]:
+    engine_threads(threads)
+    run.set_sampling(sampling)
+    yield from run.events()
+
+
+def write(
+    source: GPTRun | tuple[Any, Any, str] | None,
+    trained: bool,
+    key: tuple[str, str],
+    live: dict[str, Any],
+    threads: int | None,
+    data_dir: str | None,
+    built: tuple[Job, Callable[[tuple[tuple[str, str], GPTRun]], None]],
+) -> tuple[str, str, list[NextToken]]:
+    """All the characters "generate now" writes, at once, from `source`: the run training
+    (`trained`), a model-only checkpoint, or an untrained run (built here when there is none
+    for `key` (preset, corpus) yet, and handed to the pane through `built`)."""
+    from engine.sample import generate
+
+    engine_threads(threads)
+    if source is None:
+        source = build(*key, None, data_dir)
+        job, keep = built
+        job.deliver(keep, (key, source))
+    if isinstance(source, tuple):
+        model, tokenizer, weights = source
+    else:
+        model, tokenizer = source.model, source.tokenizer
+        weights = f"step {source.step}" if trained else "untrained"
+    pieces = generate(
+        model,
+        tokenizer,
+        live["prompt"],
+        GEN_TOKENS,
+        temperature=live["temperature"],
+        top_k=live["top_k"],
+    )
+    return f"{weights}, {describe_short(live)}", live["prompt"], list(pieces)
+
+
+def open_checkpoint(path: str, data_dir: str | None) -> tuple:
+    """In a worker: a run to go on with, or else a model to generate from."""
+    from engine.checkpoint import CheckpointError
+    from engine.errors import EngineError
+    from engine.gpt_checkpoint import load_model, load_model_checkpoint
+    from engine.gpt_run import GPTRun
+
+    try:
+        run = GPTRun.load(path, data_dir=data_dir)
+        return path, run, run.summary()
+    except CheckpointError as exc:
+        try:  # a model without optimiser state can still generate
+            step = int(load_model_checkpoint(path)["step"])
+            model, tokenizer = load_model(path)
+        except EngineError:
+            raise exc from None
+        return path, (model, tokenizer, Path(path).name), step, str(exc)
