@@ -1,4 +1,5 @@
-"""engine.compare: two variants trained side by side, and the verdict computed from the numbers.
+"""engine.compare and engine.verdict: two variants trained side by side, and the verdict computed
+from the numbers.
 
 Real runs check the classic results that are reliable at a small budget (150 steps of the
 2-layer, 64-wide model on the bundled sample); the verdict's rules are checked on synthetic
@@ -13,7 +14,7 @@ import numpy as np
 import pytest
 
 from engine import compare as cmp
-from engine.compare import Variant, VariantResult, compare, real_word_share, verdict, words_of
+from engine.compare import Variant, VariantResult, compare
 from engine.errors import ConfigError
 from engine.events import (
     ComparisonDone,
@@ -23,6 +24,7 @@ from engine.events import (
     VariantReady,
     VariantStep,
 )
+from engine.verdict import CLEARLY, CLOSE, future_attention, real_word_share, verdict, words_of
 
 STEPS = 150
 
@@ -87,7 +89,7 @@ def test_two_identical_variants_train_identically():
 def test_negated_score_ends_close_to_scaled_dot():
     _, done = run({}, {"score": "negated"})
     a, b = done.results
-    assert abs(a.final_val - b.final_val) <= cmp.CLOSE
+    assert abs(a.final_val - b.final_val) <= CLOSE
     assert done.verdict[0].startswith("A and B end within 0.05 of each other in validation loss")
     assert "query and key matrices can absorb" in done.verdict[0]
 
@@ -95,7 +97,7 @@ def test_negated_score_ends_close_to_scaled_dot():
 def test_without_the_residual_connection_it_trains_worse():
     _, done = run({}, {"residual": False})
     a, b = done.results
-    assert b.final_val > a.final_val + cmp.CLEARLY
+    assert b.final_val > a.final_val + CLEARLY
     assert done.verdict[0] == (
         f"B trains worse: validation loss {b.final_val:.2f} against {a.final_val:.2f}."
     )
@@ -143,8 +145,8 @@ def test_real_word_share_counts_words_of_the_text():
 
 def test_future_attention_is_the_weight_on_later_positions():
     causal = np.tril(np.ones((4, 4))) / np.arange(1, 5)[:, None]
-    assert cmp.future_attention(causal) == 0.0
-    assert cmp.future_attention(np.eye(4)[:, ::-1]) == pytest.approx(0.5)  # rows 0, 1 look ahead
+    assert future_attention(causal) == 0.0
+    assert future_attention(np.eye(4)[:, ::-1]) == pytest.approx(0.5)  # rows 0, 1 look ahead
 
 
 # -- the verdict's rules, on synthetic numbers ----------------------------------------------

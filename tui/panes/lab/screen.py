@@ -22,8 +22,9 @@ from textual.content import Content
 from textual.reactive import reactive
 from textual.widgets import Button, Input, Label, Select, Static, TabbedContent, TabPane
 
-from engine.compare import BASE_MODEL, PROBE, Variant, differences
+from engine.compare import BASE_MODEL, PROBE, Variant
 from engine.variants import POSITIONALS, SCORES, STANDARD, empty_rows
+from engine.verdict import differences
 from tui.jobs import Job, JobEnd
 from tui.panes.base import PaneScreen, pane_help
 from tui.panes.lab.config import (
