@@ -178,7 +178,7 @@ def test_row_bars_show_the_stage_scores_that_softmax_turns_into_the_weights():
     from engine.data.sources import PRETRAINED_GPT
     from engine.gpt_checkpoint import load_model
     from engine.inspect import inspect_attention
-    from tui.panes.attention.screen import row_bars
+    from tui.panes.attention.views import row_bars
 
     model, tokenizer = load_model(PRETRAINED_GPT)
     look = inspect_attention(model, tokenizer, "To be, or not to be")

@@ -16,7 +16,7 @@ import numpy as np
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, HorizontalScroll, Vertical, VerticalScroll
+from textual.containers import Horizontal, VerticalScroll
 from textual.reactive import reactive
 from textual.widgets import Input, Label, Select, Static, TabbedContent, TabPane
 
@@ -24,7 +24,9 @@ from engine.variants import OFFERED_MASKS as MASKS
 from engine.variants import SCORES
 from tui.jobs import Job
 from tui.panes.attention.translation_view import TranslationView
+from tui.panes.attention.views import EmbeddingsView, HeadsView, row_bars
 from tui.panes.base import PaneScreen, pane_help
+from tui.widgets.form import choice
 from tui.widgets.heatmap import Heatmap
 
 if TYPE_CHECKING:
@@ -61,36 +63,8 @@ LESSON_TABS = {
     "translate": "att-translate",
 }
 LABELLED_UP_TO = 24  # tokens: beyond this the heatmap drops its labels and halves its height
-BAR = 12
 
 HELP = pane_help(__file__)
-
-
-def row_bars(
-    inspection: Inspection, layer: int, head: int, row: int, stage: str = "weights", top: int = 12
-) -> str:
-    """One query's weights: the keys it takes most from, as numbers and bars; on the scores,
-    scaled and masked stages each key's number at that stage too, to see softmax at work."""
-    weights = inspection.stage(layer, head, "weights")[row]
-    hidden = np.isinf(inspection.stage(layer, head, "masked")[row])
-    before = inspection.stage(layer, head, stage)[row] if stage in STAGES[:3] else None
-    tokens = inspection.tokens
-    visible = np.flatnonzero(~hidden)
-    also = f" (and its {stage} score)" if before is not None else ""
-    lines = [f"query {row} {tokens[row]!r} sees {len(visible)} of {len(tokens)}; takes most{also}:"]
-    for j in sorted(visible, key=lambda j: -weights[j])[:top]:
-        filled = int(round(float(weights[j]) * BAR))
-        score = f"  {before[j]:+7.2f}" if before is not None else ""
-        lines.append(
-            f"{j:<3} {tokens[j]!r:<5} {'█' * filled}{'░' * (BAR - filled)} {weights[j]:.3f}" + score
-        )
-    rest = len(visible) - top
-    if rest > 0:
-        share = float(np.sort(weights[visible])[:rest].sum())
-        lines.append(f"... and {rest} more tokens sharing {share:.3f}")
-    if not len(visible):
-        lines.append("nothing: the mask hides every key from this row (its weights are 0)")
-    return "\n".join(lines)
 
 
 class AttentionScreen(PaneScreen):
@@ -142,28 +116,10 @@ class AttentionScreen(PaneScreen):
     def compose_body(self) -> ComposeResult:
         with Horizontal(id="att-inputs"):
             yield Input(PIZZA, id="att-sentence", compact=True)
-            yield Select(
-                [("shipped char GPT", SHIPPED)],
-                value=SHIPPED,
-                allow_blank=False,
-                id="att-model",
-                compact=True,
-            )
+            yield choice([("shipped char GPT", SHIPPED)], SHIPPED, "att-model")
         with Horizontal(id="att-controls"):
-            yield Select(
-                [(s, s) for s in SCORES],
-                value="scaled_dot",
-                allow_blank=False,
-                id="att-score",
-                compact=True,
-            )
-            yield Select(
-                [(m, m) for m in MASKS],
-                value="causal",
-                allow_blank=False,
-                id="att-mask",
-                compact=True,
-            )
+            yield choice([(s, s) for s in SCORES], "scaled_dot", "att-score")
+            yield choice([(m, m) for m in MASKS], "causal", "att-mask")
             yield Label("Loading PyTorch…", id="att-where")
         with TabbedContent(id="att-tabs"):
             with TabPane("Stages", id="att-stages"):
@@ -174,26 +130,9 @@ class AttentionScreen(PaneScreen):
                         yield Static("", id="att-row")
                         yield Static("", id="att-next")
             with TabPane("Heads", id="att-heads"):
-                yield HorizontalScroll(id="att-heads-row")
+                yield HeadsView(id="att-heads-row")
             with TabPane("Embeddings", id="att-embed"):
-                with VerticalScroll():
-                    yield Static(
-                        "Positional encoding (sin/cos): PE(pos, 2i) = sin(pos / 10000^(2i/d)),"
-                        "  PE(pos, 2i+1) = cos(pos / 10000^(2i/d)); rows are positions, "
-                        "columns dimensions.",
-                        id="att-formula",
-                    )
-                    for key, title in (
-                        ("sinusoidal", "the sin/cos table for these positions"),
-                        ("token", "token embeddings wte[token] of the sentence"),
-                        ("position", "this model's own position encodings"),
-                        ("sum", "what enters block 1: token + position"),
-                    ):
-                        yield Label(title, classes="embed-title")
-                        with HorizontalScroll(classes="embed-box"):
-                            yield Heatmap(
-                                None, id=f"att-embed-{key}", colormap="diverging", legend=True
-                            )
+                yield EmbeddingsView()
             with TabPane("Translate", id="att-translate"):
                 yield TranslationView(id="att-translator")
 
@@ -397,28 +336,8 @@ class AttentionScreen(PaneScreen):
         )
         guesses = "  ".join(f"{piece!r} {p:.2f}" for piece, p in look.next_token)
         self.query_one("#att-next", Static).update(f"\nnext token after the sentence: {guesses}")
-        self._draw_heads()
-        for key, matrix in self.parts.items():
-            self.query_one(f"#att-embed-{key}", Heatmap).update_matrix(matrix)
-
-    def _draw_heads(self) -> None:
-        look = self.inspection
-        box = self.query_one("#att-heads-row", HorizontalScroll)
-        weights = look.layers[self.layer]["weights"]
-        maps = list(box.query(Heatmap))
-        if len(maps) != len(weights):
-            box.remove_children()
-            box.mount_all(
-                Vertical(
-                    Label(f"head {h + 1}"),
-                    Heatmap(w, legend=False, vmin=0, vmax=1),
-                    classes="att-head",
-                )
-                for h, w in enumerate(weights)
-            )
-            return
-        for heatmap, w in zip(maps, weights):
-            heatmap.update_matrix(w, vmin=0.0, vmax=1.0)
+        self.query_one(HeadsView).show(look.layers[self.layer]["weights"])
+        self.query_one(EmbeddingsView).show(self.parts)
 
     def watch_layer(self) -> None:
         self.redraw()

@@ -19,6 +19,7 @@ from textual.containers import Horizontal, HorizontalScroll, Vertical, VerticalS
 from textual.widgets import Input, Label, Select, Static
 
 from tui.jobs import Job
+from tui.widgets.form import choice
 from tui.widgets.heatmap import Heatmap
 
 if TYPE_CHECKING:
@@ -82,13 +83,7 @@ class TranslationView(Vertical):
             yield Label("Loading the translator…", id="tr-result")
         with Horizontal(id="tr-models"):
             yield Label("translator ")
-            yield Select(
-                [("shipped (numbers-seq2seq)", SHIPPED)],
-                value=SHIPPED,
-                allow_blank=False,
-                id="tr-model",
-                compact=True,
-            )
+            yield choice([("shipped (numbers-seq2seq)", SHIPPED)], SHIPPED, "tr-model")
         with VerticalScroll():
             yield Static(
                 "Cross-attention: a column per digit written (decoder query), a row per "
