@@ -10,15 +10,13 @@ numbers. Every finished comparison is kept for the session.
 
 from __future__ import annotations
 
-import re
 import time
 from typing import TYPE_CHECKING, Any
 
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.content import Content
+from textual.containers import Horizontal, VerticalScroll
 from textual.reactive import reactive
 from textual.widgets import Button, Input, Label, Select, Static, TabbedContent, TabPane
 
@@ -35,10 +33,9 @@ from tui.panes.lab.config import (
     short_name,
 )
 from tui.panes.lab.curves import LabCurves
-from tui.widgets.heatmap import Heatmap
+from tui.panes.lab.results import LabResults, describe, losses, size
 
 if TYPE_CHECKING:
-    from engine.compare import VariantResult
     from engine.events import (
         ComparisonDone,
         VariantDiverged,
@@ -120,37 +117,7 @@ class LabScreen(PaneScreen):
                         yield Button("Stop", id="lab-stop", compact=True)
                     yield Static("", id="lab-diff", classes="hint")
             with TabPane("Results", id="lab-results"):
-                with VerticalScroll(id="lab-results-scroll"):
-                    yield Select(
-                        [],
-                        prompt="no finished comparison yet",
-                        id="lab-history",
-                        compact=True,
-                    )
-                    yield LabCurves(id="lab-curves")
-                    yield Static(
-                        "No comparison yet: s trains A and B (300 steps each take about ten "
-                        "seconds), and the verdict appears here.",
-                        id="lab-verdict",
-                    )
-                    with Horizontal(id="lab-samples"):
-                        for k in ("a", "b"):
-                            with Vertical(classes=f"lab-sample-box series-{k}"):
-                                yield Label(f"{k.upper()}'s sample", classes="lab-caption")
-                                yield Static(
-                                    "", id=f"lab-sample-{k}", classes="lab-sample", markup=False
-                                )
-                    yield Label(
-                        f"Attention on “{PROBE_SHOWN}”, last layer, head 0 "
-                        "(row: the character looking; column: the one looked at)",
-                        id="lab-maps-caption",
-                        classes="lab-caption",
-                    )
-                    with Horizontal(id="lab-maps"):
-                        for k in ("a", "b"):
-                            yield Heatmap(
-                                None, title=k.upper(), id=f"lab-map-{k}", classes="lab-map"
-                            )
+                yield LabResults(PROBE_SHOWN, id="lab-results-scroll")
 
     def on_mount(self) -> None:
         self.watch(self.app, "engine_ready", self._engine_ready, init=True)
@@ -243,7 +210,7 @@ class LabScreen(PaneScreen):
         self.live_loss = {"A": None, "B": None}
         self.parameters, self.warnings = {}, []
         self.started_at = time.monotonic()
-        self.clear_results(f"Training for {steps} steps each…")
+        self.query_one(LabResults).clear(self.total, f"Training for {steps} steps each…")
         self.query_one("#lab-history", Select).clear()  # what shows is the live run
         self.state = "running"
         self.query_one(TabbedContent).active = "lab-results"
@@ -383,11 +350,16 @@ class LabScreen(PaneScreen):
     def show_variant_diverged(self, events: list[VariantDiverged]) -> None:
         self.warnings += [f"{e.name} diverged at step {e.step}: {e.reason}" for e in events]
 
+    def show_comparison(self, index: int) -> None:
+        done = self.comparisons[index]
+        self.shown, self.total = index, done.steps
+        self.query_one(LabResults).show(done)
+
     def show_comparison_done(self, events: list[ComparisonDone]) -> None:
         done = events[-1]
         self.comparisons.append(done)
         select = self.query_one("#lab-history", Select)
-        select.set_options([(self.describe(i, c), i) for i, c in enumerate(self.comparisons)])
+        select.set_options([(describe(i, c), i) for i, c in enumerate(self.comparisons)])
         self.state = "done"
         select.value = len(self.comparisons) - 1
         self.show_comparison(len(self.comparisons) - 1)
@@ -407,51 +379,6 @@ class LabScreen(PaneScreen):
                 self.set_status(f"Could not compare: {end.error}")
                 self.query_one("#lab-verdict", Static).update("")
 
-    # -- showing results ---------------------------------------------------------------------
-    @staticmethod
-    def describe(index: int, done: ComparisonDone) -> str:
-        a, b = done.results
-        return (
-            f"{index + 1}. A {short_name(a.variant.model)} vs B {short_name(b.variant.model)}, "
-            f"{done.steps} steps"
-        )
-
-    def clear_results(self, verdict: str) -> None:
-        self.query_one(LabCurves).reset(self.total)
-        self.query_one("#lab-verdict", Static).update(verdict)
-        for k in ("a", "b"):
-            self.query_one(f"#lab-sample-{k}", Static).update("")
-            self.query_one(f"#lab-map-{k}", Heatmap).update_matrix(None)
-
-    def show_comparison(self, index: int) -> None:
-        done = self.comparisons[index]
-        self.shown = index
-        self.total = done.steps
-        a, b = done.results
-        self.query_one(LabCurves).show(
-            done.steps,
-            {r.name: r.train_loss for r in done.results},
-            {r.name: legend(r) for r in done.results},
-        )
-        sentences = list(done.verdict)
-        self.query_one("#lab-verdict", Static).update(
-            Content.assemble((sentences[0], "bold"), *("\n" + s for s in sentences[1:]))
-            if sentences
-            else ""
-        )
-        for r in (a, b):
-            k = r.name.lower()
-            self.query_one(f"#lab-sample-{k}", Static).update(shown_sample(r.sample))
-            self.query_one(f"#lab-map-{k}", Heatmap).update_matrix(
-                r.attention,
-                vmin=0.0,
-                vmax=1.0,
-                row_labels=r.tokens,
-                col_labels=r.tokens,
-                masked=None if r.visible is None else ~r.visible,
-            )
-
-
 def compare_in_worker(a: dict[str, Any], b: dict[str, Any], steps: int, threads: int | None):  # noqa: ANN201
     """compare's events for A and B, on the app's torch threads (run in the job's worker)."""
     from engine.compare import compare
@@ -459,26 +386,3 @@ def compare_in_worker(a: dict[str, Any], b: dict[str, Any], steps: int, threads:
 
     use_threads(threads or default_threads("gpt", interactive=True))
     return compare(Variant("A", a), Variant("B", b), steps=steps)
-
-
-def shown_sample(text: str) -> str:
-    """The sample as it is, but with runs of blank lines cut to one (a model that cannot write
-    often emits a dozen newlines in a row)."""
-    return re.sub(r"\n{3,}", "\n\n", text.strip("\n")) or "—"
-
-
-def size(parameters: int) -> str:
-    """'105k params' (nothing while unknown)."""
-    return f"{parameters / 1e3:.0f}k params" if parameters else ""
-
-
-def losses(result: VariantResult) -> str:
-    """'train 2.41 val 2.46' (or why there is no loss)."""
-    if result.diverged:
-        return "diverged"
-    return f"train {result.final_train:.2f} val {result.final_val:.2f}"
-
-
-def legend(result: VariantResult) -> str:
-    """'105k params · train 2.41 val 2.46': the curves' legend."""
-    return " · ".join(part for part in (size(result.parameters), losses(result)) if part)
