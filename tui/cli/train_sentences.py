@@ -41,7 +41,6 @@ def _print_attention(console: Console, model, tokenizer) -> None:  # noqa: ANN00
 def train_sentences(out: Path, seed: int, steps: int | None) -> None:
     """Train the referent model with `seed` (for `steps`, default the module's 1000), report,
     and save it to `out`."""
-    from engine.events import HeldoutEval
     from engine.tasks.referent import MODEL, TRAIN, save_referent_model, train_referent_model
     from engine.tasks.sentences import family_source
 
@@ -55,10 +54,10 @@ def train_sentences(out: Path, seed: int, steps: int | None) -> None:
         console,
         about,
         train_referent_model(seed, steps),
-        steps=steps if steps is not None else TRAIN["max_iters"],
-        batch=f'{TRAIN["batch_size"]} sentences, loss only at the word after "=>"',
+        train=TRAIN,
+        steps=steps,
         seed=seed,
-        evaluation=HeldoutEval,
+        batch='sentences, loss only at the word after "=>"',
         held_out=("accuracy", "accuracy", "food/container pairs never seen together in training"),
     )
     _print_attention(console, trained.model, trained.tokenizer)

@@ -45,24 +45,30 @@ def train_toy(
     about: list[str],
     events: Iterable[Any],
     *,
-    steps: int,
-    batch: str,
+    train: dict[str, Any],
+    steps: int | None,
     seed: int,
-    evaluation: type,
+    batch: str,
     held_out: tuple[str, str, str],
 ) -> Any:
     """Print `about` (the model, the data) and the plan, follow `events` (see
     follow_training), say how well the model does on what it never saw, and return the run's
-    last event. `held_out`: the measure as the progress names it, as the last line names it,
-    and what was held out. One thread: a model this small is dispatch-bound."""
+    last event. `train`: the task's training settings, whose max_iters `steps` overrides;
+    `batch`: what each of its batch_size examples is; `held_out`: the measure as the progress
+    names it, as the last line names it, and what was held out. One thread: a model this
+    small is dispatch-bound."""
     from engine.device import use_threads
 
     accuracy, measure, unseen = held_out
+    total = train["max_iters"] if steps is None else steps
     threads = use_threads(1)
     for line in about:
         console.print(line)
-    console.print(f"Training: {steps} steps of {batch}; seed {seed}, {threads} thread(s)")
-    trained = follow_training(console, events, steps, accuracy, evaluation)
+    console.print(
+        f"Training: {total} steps of {train['batch_size']} {batch}; seed {seed}, "
+        f"{threads} thread(s)"
+    )
+    trained = follow_training(console, events, total, accuracy)
     console.print(
         f"Done in {trained.seconds:.1f} s: held-out {measure} {trained.heldout_accuracy:.1%} "
         f"({unseen})"
@@ -70,14 +76,11 @@ def train_toy(
     return trained
 
 
-def follow_training(
-    console: Console, events: Iterable[Any], total: int, accuracy: str, evaluation: type
-) -> Any:
-    """Show `events` (engine.tasks.runner.train_task's StepDone, `evaluation` events with
-    train_loss, heldout_loss and heldout_accuracy, Diverged, then the run's last event) and
-    return that last event. A divergence exits 1; Ctrl-C stops the run and exits 130, with
-    nothing saved."""
-    from engine.events import Diverged, StepDone
+def follow_training(console: Console, events: Iterable[Any], total: int, accuracy: str) -> Any:
+    """Show `events` (engine.tasks.runner.train_task's StepDone, HeldoutEval, Diverged, then
+    the run's last event) and return that last event. A divergence exits 1; Ctrl-C stops the
+    run and exits 130, with nothing saved."""
+    from engine.events import Diverged, HeldoutEval, StepDone
 
     columns = (
         TextColumn("step"),
@@ -94,7 +97,7 @@ def follow_training(
                 progress.update(task, completed=event.step, loss=f"{event.loss:.3f}")
                 if stop.asked:
                     break
-            elif isinstance(event, evaluation):
+            elif isinstance(event, HeldoutEval):
                 progress.update(task, accuracy=f"{event.heldout_accuracy:.1%}")
                 console.print(
                     f"step {event.step}: train loss {event.train_loss:.4f}, held-out loss "

@@ -61,7 +61,6 @@ def _print_heatmap(console: Console, model, text: str) -> None:  # noqa: ANN001
 def train_translate(out: Path, seed: int, steps: int | None) -> None:
     """Train the number translator with `seed` (for `steps`, default the module's 1500),
     report, and save it to `out`."""
-    from engine.events import HeldoutEval
     from engine.tasks.numbers import task_source
     from engine.tasks.translator import (
         MODEL,
@@ -83,10 +82,10 @@ def train_translate(out: Path, seed: int, steps: int | None) -> None:
         console,
         about,
         train_translator(seed, steps),
-        steps=steps if steps is not None else TRAIN["max_iters"],
-        batch=f"{TRAIN['batch_size']} numbers",
+        train=TRAIN,
+        steps=steps,
         seed=seed,
-        evaluation=HeldoutEval,
+        batch="numbers",
         held_out=("exact match", "exact-match accuracy", "numbers never seen in training"),
     )
     _print_alignments(console, trained.model)
