@@ -17,7 +17,6 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.reactive import reactive
 from textual.widgets import (
     Button,
     Input,
@@ -30,7 +29,7 @@ from textual.widgets import (
 )
 
 from tui.jobs import Job, JobEnd
-from tui.panes.base import PaneScreen, pane_help
+from tui.panes.base import pane_help
 from tui.panes.digits.digit_canvas import DigitCanvas
 from tui.panes.digits.digit_gallery import DigitGallery
 from tui.panes.digits.draw_pad import DrawPad
@@ -38,6 +37,7 @@ from tui.panes.digits.neuron_grid import NeuronGrid
 from tui.panes.digits.settings import DEFAULTS, MLPSettings
 from tui.panes.digits.shape_table import ShapeTable
 from tui.panes.digits.train_charts import TrainCharts
+from tui.panes.run_pane import RunPane
 from tui.widgets.form import SettingsError
 
 if TYPE_CHECKING:
@@ -61,7 +61,7 @@ LESSON_TABS = {
 HELP = pane_help(__file__)
 
 
-class DigitsScreen(PaneScreen):
+class DigitsScreen(RunPane):
     PANE = "digits"
     HELP = HELP
     CSS_PATH = "digits.tcss"
@@ -83,7 +83,6 @@ class DigitsScreen(PaneScreen):
             )
         ),
     ]
-    state: reactive[str] = reactive("loading")  # loading, idle, running, paused, done
 
     def __init__(self) -> None:
         super().__init__(name="digits")
@@ -198,18 +197,8 @@ class DigitsScreen(PaneScreen):
             self.notify(str(exc), severity="error")
             return None
 
-    def action_pause(self) -> None:
-        if self.state == "running":
-            self.job.stop()
-            self.state = "paused"
-        elif self.state == "paused":
-            self.action_start()
-
-    def action_stop(self) -> None:
-        if self.state in ("running", "paused"):
-            self.job.stop()
-            self.state = "done"
-            self.say("Stopped.")
+    def say_stopped(self) -> None:
+        self.say("Stopped.")
 
     def action_step(self) -> None:
         if self.state not in ("idle", "paused", "done"):
@@ -224,7 +213,7 @@ class DigitsScreen(PaneScreen):
             stepped = run or self._build(settings)
             return (stepped, *stepped.step_once())
 
-        self.job.call(step, then=self._stepped, failed=self._failed)
+        self.job.call(step, then=self._stepped, failed=self.run_failed)
 
     def action_show_tab(self, tab: str) -> None:
         self.query_one(TabbedContent).active = tab
@@ -349,16 +338,8 @@ class DigitsScreen(PaneScreen):
         self.query_one(TabbedContent).active = "tab-shapes"
         self.refresh_views(force=True)
 
-    def _failed(self, error: str) -> None:
-        self.notify(error, severity="error")
-        if self.state == "running":
-            self.state = "idle" if self.run is None else "paused"
-
     def job_ended(self, job: Job, end: JobEnd) -> None:
-        if end.outcome == "failed":
-            self._failed(end.error)
-        elif end.outcome == "finished" and self.state == "running":
-            self.state = "done"
+        super().job_ended(job, end)
         self.refresh_views(force=True)
 
     # -- views of the network ----------------------------------------------------------------

@@ -21,11 +21,11 @@ from textual import on
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.reactive import reactive
 from textual.widgets import Button, Input, Label, ProgressBar, Select
 
 from tui.jobs import Job, JobEnd
-from tui.panes.base import PaneScreen, pane_help
+from tui.panes.base import pane_help
+from tui.panes.run_pane import RunPane
 from tui.panes.sampling import work
 from tui.panes.sampling.generated import GeneratedText
 from tui.panes.sampling.loss_chart import LossChart
@@ -43,7 +43,7 @@ LESSON_KEYS = ("preset", "corpus", "max_steps", "every", "temperature", "top_k",
 HELP = pane_help(__file__)
 
 
-class SamplingScreen(PaneScreen):
+class SamplingScreen(RunPane):
     PANE = "sampling"
     HELP = HELP
     CSS_PATH = "sampling.tcss"
@@ -57,7 +57,6 @@ class SamplingScreen(PaneScreen):
         Binding("ctrl+s", "save", "Save"),
         Binding("ctrl+o", "load", "Load"),
     ]
-    state: reactive[str] = reactive("loading")  # loading, idle, running, paused, done
 
     def __init__(self) -> None:
         super().__init__(name="sampling")
@@ -72,7 +71,6 @@ class SamplingScreen(PaneScreen):
             "prompt": "ROMEO:",
         }
         self.saved_path: Path | None = None
-        self._stopping = False  # say "Stopped at step N" when the worker has ended
         self._steps_preset: object = None  # the preset whose max steps the field shows
         self._step = 0
 
@@ -277,23 +275,8 @@ class SamplingScreen(PaneScreen):
             job, threads, data_dir = self.job, self.app.threads, self.app.data_dir
             job.start(lambda: work.train_new(job, self._begun, settings, threads, data_dir))
 
-    def action_pause(self) -> None:
-        if self.state == "running" and self.run is None:
-            self.notify("Still building the model: a moment.", severity="warning")
-        elif self.state == "running":
-            self.job.stop()
-            self.state = "paused"
-        elif self.state == "paused":
-            self.action_start()
-
-    def action_stop(self) -> None:
-        if self.state in ("running", "paused"):
-            self.job.stop()
-            self.state = "done"
-            if self.job.busy:
-                self._stopping = True  # said when the worker has ended, with its last step
-            else:
-                self.say(f"Stopped at step {self.step}.")
+    def say_stopped(self) -> None:
+        self.say(f"Stopped at step {self.step}.")
 
     def action_generate(self) -> None:
         if self.state == "loading" or not self._read_live():
@@ -377,18 +360,11 @@ class SamplingScreen(PaneScreen):
         self.notify(f"Stopped at step {event.step}: {event.reason}", severity="error")
         self.state = "done"
 
+    def run_finished(self) -> None:
+        self.say(f"Finished {self.step} steps.")
+
     def job_ended(self, job: Job, end: JobEnd) -> None:
-        if end.outcome == "failed":
-            self.notify(end.error, severity="error")
-            if self.state == "running":
-                self.state = "idle" if self.run is None else "paused"
-        elif end.outcome == "stopped":
-            if self._stopping:
-                self._stopping = False
-                self.say(f"Stopped at step {self.step}.")
-        elif self.state == "running":
-            self.state = "done"
-            self.say(f"Finished {self.step} steps.")
+        super().job_ended(job, end)
         self.watch_state(self.state)  # the status names the step it stopped at
 
     def _saved(self, saved: tuple[Path, int]) -> None:
