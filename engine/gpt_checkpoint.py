@@ -1,16 +1,16 @@
 """The "gpt" checkpoint: how a GPT run is saved and reopened, and how a trained GPT is loaded.
 
-One layout serves three readers: a run saved to be resumed exactly (full-precision weights,
-optimiser, random state), a trained model saved small to ship (half precision, nothing to
-resume), and a toy task's word-level GPT (`engine.tasks.referent`). All go through
+One layout holds three kinds of file: a run saved to be resumed exactly (full-precision
+weights, optimiser, random state), a trained model saved small to ship (half precision, nothing
+to resume), and a toy task's word-level GPT (`engine.tasks.referent`). All go through
 `engine.checkpoint`, the one writer and reader; `load_model` opens any of them for sampling and
-looking inside.
+looking inside, and `GPTRun.load` resumes the first through `read_run` and `restore_run`.
 """
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import asdict, replace
+from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,7 +20,6 @@ from engine import checkpoint
 from engine.data.text import Corpus, Tokenizer, load_corpus, tokenizer_from_state
 from engine.events import CheckpointSaved, EvalDone
 from engine.gpt import GPT, GPTConfig
-from engine.train_config import TrainConfig
 
 if TYPE_CHECKING:
     from engine.gpt_run import GPTRun
@@ -81,48 +80,37 @@ def save_run(run: GPTRun, path: str | Path, *, resumable: bool) -> CheckpointSav
     )
 
 
-def load_run(
-    run_class: type[GPTRun],
-    path: str | Path,
-    device: str = "cpu",
-    data_dir: str | Path | None = None,
-    corpus: Corpus | None = None,
-    max_iters: int | None = None,
-) -> GPTRun:
-    """Reopen a run `save_run` saved resumable, on its own corpus, to continue it exactly."""
+def read_run(
+    path: str | Path, data_dir: str | Path | None = None, corpus: Corpus | None = None
+) -> tuple[dict[str, Any], Corpus]:
+    """A resumable run's contents and its corpus (`corpus`, or the one it names, loaded),
+    checked: the file holds an optimiser, and the text is the one it was trained on."""
     data = load_model_checkpoint(path)
     if "optimizer" not in data:
         raise checkpoint.CheckpointError(
             f"{path} holds only a trained model (no optimiser state): it can be sampled "
             "and looked into, not resumed"
         )
-    spec = data["corpus"]["spec"]
-    corpus = corpus or load_corpus(spec, data_dir)
+    corpus = corpus or load_corpus(data["corpus"]["spec"], data_dir)
     if corpus_digest(corpus.text) != data["corpus"]["sha256"]:
         raise checkpoint.CheckpointError(
             f"{path} was trained on a different text than {corpus.source}; "
             "resuming needs the same corpus"
         )
-    train_config = TrainConfig(**data["train_config"])
-    if max_iters is not None:
-        train_config = replace(train_config, max_iters=max_iters)
-    run = run_class(
-        GPTConfig.from_dict(data["model_config"]),
-        train_config,
-        tokenizer_from_state(data["tokenizer"]),
-        corpus,
-        spec,
-        device,
-    )
+    return data, corpus
+
+
+def restore_run(run: GPTRun, data: dict[str, Any]) -> None:
+    """Put a freshly built run back where `data` (from `read_run`) left it: weights,
+    optimiser, step, random state, evaluations."""
     run.model.load_state_dict(data["model"])
     run.optimizer.load_state_dict(data["optimizer"])
     run.step = int(data["step"])
     torch.set_rng_state(data["rng"]["torch"])
     run.batch_gen.set_state(data["rng"]["batches"])
     if run.world > 1:  # only rank 0's state was saved: give each rank its own stream again
-        run.batch_gen.manual_seed(train_config.seed + 1 + run.rank + 1_000_003 * run.step)
+        run.batch_gen.manual_seed(run.train_config.seed + 1 + run.rank + 1_000_003 * run.step)
     run.history = [EvalDone(**e) for e in data["history"]]
-    return run
 
 
 def load_model_checkpoint(path: str | Path) -> dict[str, Any]:

@@ -13,6 +13,7 @@ import math
 import os
 import time
 from collections.abc import Generator, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,7 @@ from engine.data.text import (
     check_length,
     encode_corpus,
     load_corpus,
+    tokenizer_from_state,
     train_val_split,
 )
 from engine.errors import ConfigError
@@ -302,5 +304,19 @@ class GPTRun:
         corpus: Corpus | None = None,
         max_iters: int | None = None,
     ) -> GPTRun:
-        """Reopen a saved run on its own corpus to continue it exactly."""
-        return gpt_checkpoint.load_run(cls, path, device, data_dir, corpus, max_iters)
+        """Reopen a saved run on its own corpus to continue it exactly (`max_iters`, when
+        given, replaces the saved one)."""
+        data, corpus = gpt_checkpoint.read_run(path, data_dir, corpus)
+        train_config = TrainConfig(**data["train_config"])
+        if max_iters is not None:
+            train_config = replace(train_config, max_iters=max_iters)
+        run = cls(
+            GPTConfig.from_dict(data["model_config"]),
+            train_config,
+            tokenizer_from_state(data["tokenizer"]),
+            corpus,
+            data["corpus"]["spec"],
+            device,
+        )
+        gpt_checkpoint.restore_run(run, data)
+        return run
