@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterator, Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -106,25 +107,21 @@ def train_referent_model(
     config = GPTConfig(vocab_size=tokenizer.vocab_size, **{**MODEL, **(model or {})}).validate()
     torch.manual_seed(seed)
     net = GPT(config)
-    rng = random.Random(seed + 1)
 
-    def step_loss() -> tuple[torch.Tensor, int]:
+    def step_loss(rng: random.Random) -> tuple[torch.Tensor, int]:
         batch = examples("train", cfg.batch_size, seed=rng.getrandbits(32))
         x, y, _ = encode_examples(tokenizer, batch, config.block_size)
         return net(x, y).loss, x.numel()
-
-    def trained(history: list[HeldoutEval], seconds: float) -> ReferentTrained:
-        accuracy = history[-1].heldout_accuracy
-        return ReferentTrained(net, tokenizer, seed, cfg.max_iters, accuracy, seconds, history)
 
     yield from train_task(
         net,
         cfg,
         vocab_size=config.vocab_size,
         step_loss=step_loss,
+        draw=examples,
+        heldout_size=heldout_size,
         measure=lambda batch: evaluate(net, tokenizer, batch),
-        fixed=(examples("train", heldout_size, seed=seed + 2), examples("heldout", heldout_size)),
-        trained=trained,
+        trained=partial(ReferentTrained, net, tokenizer),
     )
 
 

@@ -52,23 +52,28 @@ def train_task(
     cfg: TrainConfig,
     *,
     vocab_size: int,
-    step_loss: Callable[[], tuple[torch.Tensor, int]],
+    step_loss: Callable[[random.Random], tuple[torch.Tensor, int]],
+    draw: Callable[[str, int, int], Sequence[Any]],
+    heldout_size: int,
     measure: Callable[[Sequence[Any]], tuple[float, float]],
-    fixed: tuple[Sequence[Any], Sequence[Any]],
-    trained: Callable[[list[HeldoutEval], float], T],
+    trained: Callable[[int, int, float, float, list[HeldoutEval]], T],
 ) -> Iterator[StepDone | HeldoutEval | Diverged | T]:
     """Train `net` for cfg.max_iters steps with AdamW, warmup and cosine decay, and clipping.
 
-    `step_loss()` draws a batch and returns (loss, tokens it predicted); a StepDone follows
-    every step. Every cfg.eval_interval steps and after the last, `measure(examples)` gives
-    (loss, accuracy) on the fixed training and then the fixed held-out examples of `fixed`,
-    yielded as a HeldoutEval. A NaN loss, or one above three times a uniform guess over
-    `vocab_size`, yields Diverged and ends the run; otherwise the net is left in eval mode
-    and the last event is `trained(evaluations, seconds)`.
+    `step_loss(rng)` draws a batch with `rng` (seeded cfg.seed + 1) and returns (loss, tokens
+    it predicted); a StepDone follows every step. Every cfg.eval_interval steps and after the
+    last, `measure(examples)` gives (loss, accuracy) on `heldout_size` fixed training examples
+    and then as many held-out ones (`draw(split, n, seed)`), yielded as a HeldoutEval. A NaN
+    loss, or one above three times a uniform guess over `vocab_size`, yields Diverged and ends
+    the run; otherwise the net is left in eval mode and the last event is
+    `trained(seed, steps, held-out accuracy, seconds, evaluations)` (the task's event, its
+    model already given).
     """
     began = time.perf_counter()
     explode = 3 * math.log(vocab_size) + 1
-    fixed_train, fixed_heldout = fixed
+    rng = random.Random(cfg.seed + 1)
+    fixed_train = draw("train", heldout_size, cfg.seed + 2)
+    fixed_heldout = draw("heldout", heldout_size, 0)
     history: list[HeldoutEval] = []
     optimizer = adamw(net, cfg)
     net.train()
@@ -77,7 +82,7 @@ def train_task(
         lr = lr_at(step, cfg)
         for group in optimizer.param_groups:
             group["lr"] = lr
-        loss, tokens = step_loss()
+        loss, tokens = step_loss(rng)
         value = loss.item()
         if not math.isfinite(value) or value > explode:
             yield Diverged(step, value, "the loss is NaN or exploded; try a lower learning rate")
@@ -95,7 +100,8 @@ def train_task(
             history.append(HeldoutEval(done, train_loss, heldout_loss, accuracy))
             yield history[-1]
     net.eval()
-    yield trained(history, time.perf_counter() - began)
+    accuracy = history[-1].heldout_accuracy
+    yield trained(cfg.seed, cfg.max_iters, accuracy, time.perf_counter() - began, history)
 
 
 def run_record(trained: ReferentTrained | TranslatorTrained) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import random
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -187,24 +188,20 @@ def train_translator(
     cfg = train_config(TRAIN, train, seed, steps)
     torch.manual_seed(seed)
     net = new_model(**(model or {}))
-    rng = random.Random(seed + 1)
 
-    def step_loss() -> tuple[torch.Tensor, int]:
+    def step_loss(rng: random.Random) -> tuple[torch.Tensor, int]:
         src, tgt, targets = encode_batch(net, training_batch(rng, cfg.batch_size))
         return net(src, tgt, targets).loss, int((targets != -100).sum())
-
-    def trained(history: list[HeldoutEval], seconds: float) -> TranslatorTrained:
-        accuracy = history[-1].heldout_accuracy
-        return TranslatorTrained(net, seed, cfg.max_iters, accuracy, seconds, history)
 
     yield from train_task(
         net,
         cfg,
         vocab_size=net.config.target_vocab_size,
         step_loss=step_loss,
+        draw=sample,
+        heldout_size=heldout_size,
         measure=lambda batch: evaluate(net, batch),
-        fixed=(sample("train", heldout_size, seed=seed + 2), sample("heldout", heldout_size)),
-        trained=trained,
+        trained=partial(TranslatorTrained, net),
     )
 
 
