@@ -21,7 +21,8 @@ from functools import partial
 
 import numpy as np
 
-from tui.widgets.heatmap import Heatmap, clear_style_cache
+from tui.widgets.cell_strips import clear_style_cache
+from tui.widgets.heatmap import Heatmap
 
 
 def median_ms(fn: Callable[[], object], runs: int) -> float:

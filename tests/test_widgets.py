@@ -1,4 +1,5 @@
-"""The Heatmap and DigitCanvas widgets, driven through a real (headless) Textual app."""
+"""The Heatmap and DigitCanvas widgets, driven through a real (headless) Textual app, and the
+colour maps they draw with."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from tui.panes.digits.digit_canvas import DigitCanvas
+from tui.widgets.colormaps import LUT_SIZE, colormap_lut, hidden_color
 from tui.widgets.heatmap import Heatmap
 
 TOKENS = "the pizza came out of the oven and it tasted good .".split()
@@ -143,6 +145,26 @@ async def test_constant_matrix_does_not_divide_by_zero() -> None:
     diverging = Heatmap(np.zeros((2, 2)), colormap="diverging")
     assert diverging.value_range == (-1.0, 1.0)
     assert (np.abs(diverging.colors[0, 0].astype(int) - 247) <= 1).all()  # zero is the white middle
+
+
+@pytest.mark.parametrize(
+    ("colormap", "first", "last"),
+    [
+        ("viridis", (68, 1, 84), (253, 231, 37)),
+        ("gray", (0, 0, 0), (255, 255, 255)),
+        ("diverging", (33, 102, 172), (178, 24, 43)),
+    ],
+)
+def test_a_colormap_runs_between_its_published_ends_then_hidden(
+    colormap: str, first: tuple[int, int, int], last: tuple[int, int, int]
+) -> None:
+    lut = colormap_lut(colormap)
+    assert lut.shape == (LUT_SIZE + 1, 3)
+    assert tuple(lut[0]) == first and tuple(lut[LUT_SIZE - 1]) == last
+    assert tuple(lut[LUT_SIZE]) == hidden_color(colormap)
+    assert hidden_color(colormap) not in {tuple(c) for c in lut[:-1]}  # no value looks hidden
+    with pytest.raises(ValueError, match="unknown colormap"):
+        colormap_lut("jet")
 
 
 async def test_diverging_is_symmetric_around_zero() -> None:

@@ -8,23 +8,26 @@ mouse paints both; the keyboard cursor moves one pixel at a time.
 
 from __future__ import annotations
 
+from typing import Unpack
+
 import numpy as np
 from textual import events
 from textual.binding import Binding
 from textual.geometry import Size
-from textual.message import Message
 from textual.strip import Strip
-from textual.widget import Widget
 
-from tui.widgets.heatmap import (
-    NO_COLOR,
+from tui.widgets.cell_strips import (
     PLAIN,
     SHADES,
     colours_stripped,
     half_block_strip,
-    lut_codes,
-    runs_strip,
+    shade_levels,
+    shade_strip,
 )
+from tui.widgets.colormaps import color_codes
+from tui.widgets.grid_cursor import GridCursor
+from tui.widgets.widget_message import WidgetMessage
+from tui.widgets.widget_options import WidgetOptions
 
 SIDE = 28
 CURSOR_CODE = 0xFF8C00  # orange: visible on black paper and on white ink
@@ -54,7 +57,7 @@ def cells_between(a: tuple[int, int], b: tuple[int, int]) -> list[tuple[int, int
     return list(zip(xs.tolist(), ys.tolist()))
 
 
-class DigitCanvas(Widget, can_focus=True):
+class DigitCanvas(GridCursor):
     """Draw with the mouse, or move the cursor with the arrows and paint with space."""
 
     DEFAULT_CSS = """
@@ -69,44 +72,26 @@ class DigitCanvas(Widget, can_focus=True):
     """
 
     BINDINGS = [
-        Binding("up", "move(-1, 0)", "Up", show=False),
-        Binding("down", "move(1, 0)", "Down", show=False),
-        Binding("left", "move(0, -1)", "Left", show=False),
-        Binding("right", "move(0, 1)", "Right", show=False),
         Binding("shift+up", "move(-1, 0, True)", "Paint up", show=False),
         Binding("shift+down", "move(1, 0, True)", "Paint down", show=False),
         Binding("shift+left", "move(0, -1, True)", "Paint left", show=False),
         Binding("shift+right", "move(0, 1, True)", "Paint right", show=False),
-        Binding("space", "paint", "Paint"),
+        Binding("space", "edit_cell", "Paint"),
         Binding("c,backspace", "clear", "Clear"),
     ]
 
-    class Changed(Message):
+    class Changed(WidgetMessage):
         """The pixels changed; `pixels` is a float32 (28, 28) copy in [0, 1]."""
 
-        def __init__(self, pixels: np.ndarray, canvas: DigitCanvas | None = None) -> None:
-            super().__init__()
+        def __init__(self, canvas: DigitCanvas, pixels: np.ndarray) -> None:
+            super().__init__(canvas)
             self.pixels = pixels
-            self.canvas = canvas
 
-        @property
-        def control(self) -> DigitCanvas | None:
-            return self.canvas
-
-    def __init__(
-        self,
-        pixels: np.ndarray | None = None,
-        *,
-        name: str | None = None,
-        id: str | None = None,
-        classes: str | None = None,
-        disabled: bool = False,
-    ) -> None:
-        super().__init__(name=name, id=id, classes=classes, disabled=disabled)
+    def __init__(self, pixels: np.ndarray | None = None, **options: Unpack[WidgetOptions]) -> None:
+        super().__init__((SIDE, SIDE), (SIDE // 2, SIDE // 2), **options)
         self.pixels = np.zeros((SIDE, SIDE), dtype=np.float32)
         if pixels is not None:
             self.pixels = self._checked(pixels)
-        self.cursor: tuple[int, int] = (SIDE // 2, SIDE // 2)
         self._last_cell: tuple[int, int] | None = None  # set while the mouse button is down
 
     # -- state --------------------------------------------------------------------------------
@@ -122,7 +107,7 @@ class DigitCanvas(Widget, can_focus=True):
             return
         self.pixels = pixels
         self.refresh()
-        self.post_message(self.Changed(pixels.copy(), canvas=self))
+        self.post_message(self.Changed(self, pixels.copy()))
 
     def clear(self) -> None:
         """Blank paper."""
@@ -138,25 +123,17 @@ class DigitCanvas(Widget, can_focus=True):
 
     # -- keyboard -----------------------------------------------------------------------------
 
-    def action_move(self, d_row: int, d_col: int, paint: bool = False) -> None:
-        row = min(max(self.cursor[0] + d_row, 0), SIDE - 1)
-        col = min(max(self.cursor[1] + d_col, 0), SIDE - 1)
-        self.cursor = (row, col)
-        self.refresh()
-        if paint:
-            self.action_paint()
+    def edit_cell(self, row: int, col: int) -> None:
+        self.paint([(row, col)])
 
-    def action_paint(self) -> None:
-        self.paint([self.cursor])
+    def action_move(self, d_row: int, d_col: int, paint: bool = False) -> None:
+        """Shift+arrows paint where the cursor lands, drawing a line pixel by pixel."""
+        super().action_move(d_row, d_col)
+        if paint:
+            self.action_edit_cell()
 
     def action_clear(self) -> None:
         self.clear()
-
-    def on_focus(self) -> None:
-        self.refresh()
-
-    def on_blur(self) -> None:
-        self.refresh()
 
     # -- mouse --------------------------------------------------------------------------------
 
@@ -199,18 +176,15 @@ class DigitCanvas(Widget, can_focus=True):
     def render_line(self, y: int) -> Strip:
         if y >= SIDE // 2:
             return Strip.blank(self.size.width, PLAIN)
-        levels = np.rint(self.pixels[2 * y : 2 * y + 2] * 255).astype(np.intp)
-        lut = lut_codes("gray")
-        upper = [lut[v] for v in levels[0].tolist()]
-        lower = [lut[v] for v in levels[1].tolist()]
+        pair = self.pixels[2 * y : 2 * y + 2]
+        upper, lower = color_codes(pair, "gray").tolist()
         row, col = self.cursor
         show_cursor = self.has_focus and row // 2 == y
         if colours_stripped(self.app):
-            shade = np.minimum((self.pixels[2 * y : 2 * y + 2].max(0) * 5).astype(int), 4)
-            glyphs = [SHADES[s] for s in shade.tolist()]
+            glyphs = [SHADES[s] for s in shade_levels(pair.max(0)).tolist()]
             if show_cursor:
                 glyphs[col] = "+"
-            strip = runs_strip(upper, [NO_COLOR] * SIDE, glyphs, 1)
+            strip = shade_strip(upper, glyphs)
         else:
             if show_cursor:
                 (upper if row % 2 == 0 else lower)[col] = CURSOR_CODE

@@ -9,15 +9,19 @@ visible.
 
 from __future__ import annotations
 
+from typing import Unpack
+
 import numpy as np
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
 from textual.binding import Binding
 from textual.geometry import Size
-from textual.message import Message
 from textual.strip import Strip
-from textual.widget import Widget
+
+from tui.widgets.grid_cursor import GridCursor
+from tui.widgets.widget_message import WidgetMessage
+from tui.widgets.widget_options import WidgetOptions
 
 VISIBLE_GLYPH = "█"
 HIDDEN_GLYPH = "·"
@@ -33,7 +37,7 @@ def as_rows(matrix: np.ndarray) -> tuple[tuple[bool, ...], ...]:
     return tuple(tuple(bool(v) for v in row) for row in np.asarray(matrix, dtype=bool))
 
 
-class MaskEditor(Widget, can_focus=True):
+class MaskEditor(GridCursor):
     """A size x size grid of booleans (True = visible) plus one status line."""
 
     DEFAULT_CSS = """
@@ -55,46 +59,33 @@ class MaskEditor(Widget, can_focus=True):
         "mask-editor--status",
     }
     BINDINGS = [
-        Binding("up", "move(-1, 0)", "Up", show=False),
-        Binding("down", "move(1, 0)", "Down", show=False),
-        Binding("left", "move(0, -1)", "Left", show=False),
-        Binding("right", "move(0, 1)", "Right", show=False),
-        Binding("space", "toggle", "Toggle cell"),
+        Binding("space", "edit_cell", "Toggle cell"),
         Binding("c", "reset_causal", "Causal"),
         Binding("u", "all_visible", "All visible"),
     ]
 
-    class Changed(Message):
+    class Changed(WidgetMessage):
         """The mask was edited; `mask` is a tuple of tuples of bools, `empty_rows` the rows
         that hide every key."""
 
         def __init__(self, editor: MaskEditor, mask: tuple[tuple[bool, ...], ...]) -> None:
-            super().__init__()
-            self.editor = editor
+            super().__init__(editor)
             self.mask = mask
             self.empty_rows = [i for i, row in enumerate(mask) if not any(row)]
-
-        @property
-        def control(self) -> MaskEditor:
-            return self.editor
 
     def __init__(
         self,
         size: int = 32,
         matrix: np.ndarray | None = None,
-        *,
-        name: str | None = None,
-        id: str | None = None,
-        classes: str | None = None,
+        **options: Unpack[WidgetOptions],
     ) -> None:
-        super().__init__(name=name, id=id, classes=classes)
         if size < 1:
             raise ValueError("a mask needs at least one position")
+        super().__init__((size, size), (0, 0), **options)
         self.size_n = size
         self._matrix = causal(size) if matrix is None else np.array(matrix, dtype=bool)
         if self._matrix.shape != (size, size):
             raise ValueError(f"the matrix must be {size}x{size}, got {self._matrix.shape}")
-        self.cursor = (0, 0)
 
     # -- data ---------------------------------------------------------------------------------
     @property
@@ -122,20 +113,14 @@ class MaskEditor(Widget, can_focus=True):
         self._matrix[row, col] = not self._matrix[row, col]
         self._changed()
 
+    def edit_cell(self, row: int, col: int) -> None:
+        self.toggle(row, col)
+
     def _changed(self) -> None:
         self.refresh()
         self.post_message(self.Changed(self, self.mask))
 
     # -- actions ------------------------------------------------------------------------------
-    def action_move(self, rows: int, cols: int) -> None:
-        r, c = self.cursor
-        n = self.size_n
-        self.cursor = (min(max(r + rows, 0), n - 1), min(max(c + cols, 0), n - 1))
-        self.refresh()
-
-    def action_toggle(self) -> None:
-        self.toggle(*self.cursor)
-
     def action_reset_causal(self) -> None:
         self.set_matrix(causal(self.size_n))
 
@@ -186,9 +171,3 @@ class MaskEditor(Widget, can_focus=True):
                 style = style + cursor
             segments.append(Segment(VISIBLE_GLYPH if seen else HIDDEN_GLYPH, style))
         return Strip(segments, self.size_n).simplify().adjust_cell_length(width, self.rich_style)
-
-    def on_focus(self) -> None:
-        self.refresh()
-
-    def on_blur(self) -> None:
-        self.refresh()
