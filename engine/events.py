@@ -111,29 +111,32 @@ class HeldoutEval:
 
 
 @dataclass(frozen=True)
-class ReferentTrained:
+class TaskTrained:
+    """What every toy task's run ends with (engine.tasks.runner fills it in, a checkpoint keeps
+    it): the seed, the steps, the last held-out accuracy, the time and every evaluation. Each
+    task's last event adds its model."""
+
+    seed: int
+    step: int
+    heldout_accuracy: float
+    seconds: float
+    history: list[HeldoutEval] = field(default_factory=list)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReferentTrained(TaskTrained):
     """The last event of a referent run: the word GPT, its tokenizer, how well it names "it"."""
 
     model: GPT
     tokenizer: WordTokenizer
-    seed: int
-    step: int
-    heldout_accuracy: float
-    seconds: float
-    history: list[HeldoutEval] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
-class TranslatorTrained:
+@dataclass(frozen=True, kw_only=True)
+class TranslatorTrained(TaskTrained):
     """The last event of a translator run: the model (it carries its vocabularies) and how
     well it writes numbers it never saw."""
 
     model: Seq2Seq
-    seed: int
-    step: int
-    heldout_accuracy: float
-    seconds: float
-    history: list[HeldoutEval] = field(default_factory=list)
 
 
 # -- two variants side by side (engine.compare) -----------------------------------------------

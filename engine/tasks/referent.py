@@ -121,7 +121,7 @@ def train_referent_model(
         draw=examples,
         heldout_size=heldout_size,
         measure=lambda batch: evaluate(net, tokenizer, batch),
-        trained=partial(ReferentTrained, net, tokenizer),
+        trained=partial(ReferentTrained, model=net, tokenizer=tokenizer),
     )
 
 

@@ -19,10 +19,10 @@ from typing import Any, TypeVar
 
 import torch
 
-from engine.events import Diverged, HeldoutEval, ReferentTrained, StepDone, TranslatorTrained
+from engine.events import Diverged, HeldoutEval, StepDone, TaskTrained
 from engine.train_config import TrainConfig, adamw, lr_at
 
-T = TypeVar("T")
+T = TypeVar("T", bound=TaskTrained)
 
 
 def pick(rng: random.Random, items: Sequence[Any]) -> Any:
@@ -66,8 +66,8 @@ def train_task(
     and then as many held-out ones (`draw(split, n, seed)`), yielded as a HeldoutEval. A NaN
     loss, or one above three times a uniform guess over `vocab_size`, yields Diverged and ends
     the run; otherwise the net is left in eval mode and the last event is
-    `trained(seed, steps, held-out accuracy, seconds, evaluations)` (the task's event, its
-    model already given).
+    `trained(seed, steps, held-out accuracy, seconds, evaluations)`: the task's TaskTrained
+    event, its model already given.
     """
     began = time.perf_counter()
     explode = 3 * math.log(vocab_size) + 1
@@ -104,7 +104,7 @@ def train_task(
     yield trained(cfg.seed, cfg.max_iters, accuracy, time.perf_counter() - began, history)
 
 
-def run_record(trained: ReferentTrained | TranslatorTrained) -> dict[str, Any]:
+def run_record(trained: TaskTrained) -> dict[str, Any]:
     """What a toy task's checkpoint keeps of the run that made it (no optimiser)."""
     return {
         "seed": trained.seed,

@@ -201,7 +201,7 @@ def train_translator(
         draw=sample,
         heldout_size=heldout_size,
         measure=lambda batch: evaluate(net, batch),
-        trained=partial(TranslatorTrained, net),
+        trained=partial(TranslatorTrained, model=net),
     )
 
 
