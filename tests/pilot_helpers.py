@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+
+from textual.pilot import Pilot
 
 
 async def until(pilot, condition: Callable[[], object], timeout: float = 60.0, what: str = ""):
@@ -21,3 +24,14 @@ async def ready(pilot) -> None:
         lambda: pilot.app.engine_ready and getattr(pilot.app.screen, "state", "") != "loading",
         what="the engine",
     )
+
+
+@asynccontextmanager
+async def opened(pane: str = "digits", size: tuple[int, int] = (100, 30)) -> AsyncIterator[Pilot]:
+    """The app on `pane`, once the engine has loaded."""
+    from tui.app import LearnGPTApp
+
+    app = LearnGPTApp(pane=pane)
+    async with app.run_test(size=size) as pilot:
+        await ready(pilot)
+        yield pilot

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 
 import pytest
-from pilot_helpers import ready, until
+from pilot_helpers import opened, until
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Log
 
@@ -16,15 +14,6 @@ from tui.panes.catalog import PANES
 from tui.panes.digits.digit_canvas import DigitCanvas
 from tui.widgets.help_screen import HelpScreen
 from tui.widgets.pane_tabs import PaneTabs
-
-
-@asynccontextmanager
-async def digits_pane(size: tuple[int, int] = (100, 30)) -> AsyncIterator[Pilot]:
-    """The app on the pane it opens with, Digits, once the engine is loaded."""
-    app = LearnGPTApp()
-    async with app.run_test(size=size) as pilot:
-        await ready(pilot)
-        yield pilot
 
 
 async def settings(pilot: Pilot, **values: str) -> None:
@@ -74,7 +63,7 @@ async def test_help_and_command_palette_entries():
 
 
 async def test_training_shows_epochs_and_accuracy():
-    async with digits_pane() as pilot:
+    async with opened("digits") as pilot:
         app = pilot.app
         await settings(pilot, epochs="2", sizes="784,20,10")
         await pilot.click("#start")
@@ -89,7 +78,7 @@ async def test_training_shows_epochs_and_accuracy():
 
 
 async def test_pause_resume_and_stop_are_prompt():
-    async with digits_pane() as pilot:
+    async with opened("digits") as pilot:
         app = pilot.app
         await train_past(pilot, 50, epochs="200")
         await pilot.press("p")
@@ -106,7 +95,7 @@ async def test_pause_resume_and_stop_are_prompt():
 
 
 async def test_step_fills_the_shape_inspector():
-    async with digits_pane() as pilot:
+    async with opened("digits") as pilot:
         app = pilot.app
         await step(pilot)
         table = app.screen.query_one("#shapes", DataTable)
@@ -118,7 +107,7 @@ async def test_step_fills_the_shape_inspector():
 
 
 async def test_drawing_changes_the_prediction():
-    async with digits_pane() as pilot:
+    async with opened("digits") as pilot:
         app = pilot.app
         await settings(pilot, epochs="1")
         await pilot.press("s")
@@ -138,7 +127,7 @@ async def test_drawing_changes_the_prediction():
 
 
 async def test_bad_settings_are_a_message_not_a_crash():
-    async with digits_pane() as pilot:
+    async with opened("digits") as pilot:
         app = pilot.app
         await settings(pilot, sizes="784,thirty,10")
         await pilot.press("s")
@@ -152,7 +141,7 @@ async def test_bad_settings_are_a_message_not_a_crash():
 
 
 async def test_quitting_mid_training_does_not_hang():
-    async with digits_pane() as pilot:
+    async with opened("digits") as pilot:
         app = pilot.app
         await train_past(pilot, 10, epochs="500")
         began = time.monotonic()
@@ -172,7 +161,7 @@ def test_the_cli_refuses_an_unknown_pane(capsys):
 
 async def test_survives_resizes_and_runs_without_colour(monkeypatch):
     monkeypatch.setenv("NO_COLOR", "1")
-    async with digits_pane(size=(80, 24)) as pilot:
+    async with opened("digits", size=(80, 24)) as pilot:
         app = pilot.app
         await step(pilot)
         for size, tab in (((60, 20), "g"), ((160, 50), "w"), ((80, 24), "d"), ((100, 30), "i")):
@@ -184,7 +173,7 @@ async def test_survives_resizes_and_runs_without_colour(monkeypatch):
 
 
 async def test_the_gallery_pages_and_shows_only_mistakes():
-    async with digits_pane() as pilot:
+    async with opened("digits") as pilot:
         app = pilot.app
         await step(pilot)
         await pilot.press("g")

@@ -6,11 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import torch
-from pilot_helpers import ready, until
+from pilot_helpers import opened, until
 from textual.widgets import Input, Log, Select
 
 from engine.mlp_run import MLPRun
-from tui.app import LearnGPTApp
 
 # 800 mini-batches an epoch on the bundled sample, 80,000 in all: it trains on while the test
 # saves, and then stops it
@@ -29,11 +28,19 @@ def log_lines(screen) -> list[str]:  # noqa: ANN001 - the Digits screen
     return [str(line) for line in screen.query_one("#epoch-log", Log).lines]
 
 
-async def open_digits(pilot) -> None:  # noqa: ANN001
-    await ready(pilot)
+async def use_settings(pilot) -> None:  # noqa: ANN001
     for key, value in SETTINGS.items():
         pilot.app.screen.query_one(f"#set-{key}", Input).value = value
     pilot.app.screen.query_one("#set-data", Select).value = "sample"
+
+
+async def train_past(pilot, steps: int):  # noqa: ANN001, ANN201 - the Digits screen
+    """Start training with SETTINGS; return the screen once it is past `steps` mini-batches."""
+    await use_settings(pilot)
+    screen = pilot.app.screen
+    await pilot.press("s")
+    await until(pilot, lambda: position(screen) > steps)
+    return screen
 
 
 def train_to(run: MLPRun, steps: int) -> MLPRun:
@@ -53,12 +60,8 @@ async def test_saving_while_training_holds_one_whole_step_and_resumes_exactly(
     tmp_path: Path, monkeypatch
 ):
     monkeypatch.chdir(tmp_path)
-    app = LearnGPTApp()
-    async with app.run_test(size=(120, 36)) as pilot:
-        await open_digits(pilot)
-        screen = app.screen
-        await pilot.press("s")
-        await until(pilot, lambda: position(screen) > 50)
+    async with opened("digits", (120, 36)) as pilot:
+        screen = await train_past(pilot, 50)
         kept = tmp_path / "kept"
         kept.mkdir()
         for i in range(8):  # what ctrl+s runs, while the worker updates the weights (a Pilot
@@ -87,12 +90,8 @@ async def test_saving_while_training_holds_one_whole_step_and_resumes_exactly(
 
 
 async def test_pause_resume_and_stop_drive_the_run():
-    app = LearnGPTApp()
-    async with app.run_test(size=(120, 36)) as pilot:
-        await open_digits(pilot)
-        screen = app.screen
-        await pilot.press("s")
-        await until(pilot, lambda: position(screen) > 20)
+    async with opened("digits", (120, 36)) as pilot:
+        screen = await train_past(pilot, 20)
         await pilot.press("p")
         assert screen.state == "paused"
         await until(pilot, lambda: not screen.job.busy)
@@ -110,9 +109,9 @@ async def test_pause_resume_and_stop_drive_the_run():
 
 
 async def test_a_run_that_cannot_start_says_why_and_the_pane_stays_usable():
-    app = LearnGPTApp()
-    async with app.run_test(size=(120, 36)) as pilot:
-        await open_digits(pilot)
+    async with opened("digits", (120, 36)) as pilot:
+        app = pilot.app
+        await use_settings(pilot)
         screen = app.screen
         screen.query_one("#set-sizes", Input).value = "784,30,9"  # the engine refuses it
         await pilot.press("s")

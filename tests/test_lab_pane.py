@@ -7,7 +7,7 @@ import time
 
 import numpy as np
 import pytest
-from pilot_helpers import ready, until
+from pilot_helpers import opened, ready, until
 from textual.widgets import Input, Select, Static
 
 from tui.app import LearnGPTApp
@@ -35,9 +35,8 @@ def set_steps(pilot, steps: int) -> None:
 
 
 async def test_the_classic_cheat_end_to_end():
-    app = LearnGPTApp(pane="lab")
-    async with app.run_test(size=(100, 30)) as pilot:
-        await ready(pilot)
+    async with opened("lab", (100, 30)) as pilot:
+        app = pilot.app
         screen = app.screen
         assert screen.query_one("#b-mask", Select).value == "anti_causal"  # one key away
         set_steps(pilot, CHEAT_STEPS)
@@ -68,9 +67,8 @@ async def test_the_classic_cheat_end_to_end():
 
 
 async def test_stop_is_prompt_and_a_new_run_starts_clean():
-    app = LearnGPTApp(pane="lab")
-    async with app.run_test(size=(100, 30)) as pilot:
-        await ready(pilot)
+    async with opened("lab", (100, 30)) as pilot:
+        app = pilot.app
         screen = app.screen
         set_steps(pilot, 5000)
         await pilot.press("s")
@@ -91,9 +89,8 @@ async def test_stop_is_prompt_and_a_new_run_starts_clean():
 
 
 async def test_enter_in_the_steps_field_starts_and_quitting_mid_run_does_not_hang():
-    app = LearnGPTApp(pane="lab")
-    async with app.run_test(size=(100, 30)) as pilot:
-        await ready(pilot)
+    async with opened("lab", (100, 30)) as pilot:
+        app = pilot.app
         steps = app.screen.query_one("#lab-steps", Input)
         steps.focus()
         steps.value = ""
@@ -106,9 +103,8 @@ async def test_enter_in_the_steps_field_starts_and_quitting_mid_run_does_not_han
 
 
 async def test_custom_mask_clicks_toggle_and_an_empty_row_is_flagged():
-    app = LearnGPTApp(pane="lab")
-    async with app.run_test(size=(100, 30)) as pilot:
-        await ready(pilot)
+    async with opened("lab", (100, 30)) as pilot:
+        app = pilot.app
         screen = app.screen
         editor = screen.query_one("#b-mask-editor", MaskEditor)
         assert not editor.display
@@ -150,9 +146,8 @@ async def test_custom_mask_clicks_toggle_and_an_empty_row_is_flagged():
 
 
 async def test_past_comparisons_flip_and_bad_settings_are_messages():
-    app = LearnGPTApp(pane="lab")
-    async with app.run_test(size=(100, 30)) as pilot:
-        await ready(pilot)
+    async with opened("lab", (100, 30)) as pilot:
+        app = pilot.app
         screen = app.screen
         set_steps(pilot, 0)
         await pilot.press("s")
@@ -189,9 +184,8 @@ async def test_past_comparisons_flip_and_bad_settings_are_messages():
 
 async def test_survives_resizes_and_runs_without_colour(monkeypatch):
     monkeypatch.setenv("NO_COLOR", "1")
-    app = LearnGPTApp(pane="lab")
-    async with app.run_test(size=(80, 24)) as pilot:
-        await ready(pilot)
+    async with opened("lab", (80, 24)) as pilot:
+        app = pilot.app
         set_steps(pilot, 3)
         screen = app.screen
         screen.query_one("#a-mask", Select).value = "custom"
@@ -232,9 +226,8 @@ async def test_an_engine_error_mid_comparison_is_one_line_and_the_pane_goes_on(m
                 raise EngineError("the text ran out (made to fail here)")
 
     monkeypatch.setattr(engine.compare, "compare", failing)
-    app = LearnGPTApp(pane="lab")
-    async with app.run_test(size=(120, 40)) as pilot:
-        await ready(pilot)
+    async with opened("lab", (120, 40)) as pilot:
+        app = pilot.app
         screen = app.screen
         await pilot.press("s")
         await until(pilot, lambda: screen.state != "running")

@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 
 import pytest
-from pilot_helpers import ready, until
+from pilot_helpers import opened, ready, until
 from textual.widgets import Input
 
 import tui.panes.sampling.generated as generated
@@ -61,9 +61,8 @@ def quick_generation(monkeypatch):
 
 
 async def test_training_shows_samples_and_loss_and_pauses_resumes_stops():
-    app = LearnGPTApp(pane="sampling")
-    async with app.run_test(size=(100, 30)) as pilot:
-        await ready(pilot)
+    async with opened("sampling", (100, 30)) as pilot:
+        app = pilot.app
         screen = app.screen
         await fields(pilot, every="20")
         await pilot.press("s")
@@ -102,9 +101,8 @@ async def test_training_shows_samples_and_loss_and_pauses_resumes_stops():
 
 
 async def test_a_new_temperature_is_used_by_the_next_sample():
-    app = LearnGPTApp(pane="sampling")
-    async with app.run_test(size=(100, 30)) as pilot:
-        await ready(pilot)
+    async with opened("sampling", (100, 30)) as pilot:
+        app = pilot.app
         screen = app.screen
         await fields(pilot, max_steps="60", every="30")
         await pilot.press("s")
@@ -118,9 +116,8 @@ async def test_a_new_temperature_is_used_by_the_next_sample():
 
 
 async def test_generate_now_streams_characters_with_their_candidates(quick_generation):
-    app = LearnGPTApp(pane="sampling")
-    async with app.run_test(size=(100, 30)) as pilot:
-        await ready(pilot)
+    async with opened("sampling", (100, 30)) as pilot:
+        app = pilot.app
         screen = app.screen
         await pilot.press("g")
         await until(pilot, lambda: gen(screen).text and not gen(screen).writing)
@@ -143,9 +140,8 @@ async def test_generate_now_streams_characters_with_their_candidates(quick_gener
 
 
 async def test_bad_settings_are_a_message_not_a_crash():
-    app = LearnGPTApp(pane="sampling")
-    async with app.run_test(size=(100, 30)) as pilot:
-        await ready(pilot)
+    async with opened("sampling", (100, 30)) as pilot:
+        app = pilot.app
         screen = app.screen
         await fields(pilot, temperature="-1")
         temperature = screen.query_one("#samp-temperature", Input)
@@ -166,9 +162,8 @@ async def test_bad_settings_are_a_message_not_a_crash():
 
 async def test_save_and_load_round_trip(tmp_path, monkeypatch, quick_generation):
     monkeypatch.chdir(tmp_path)
-    app = LearnGPTApp(pane="sampling")
-    async with app.run_test(size=(100, 30)) as pilot:
-        await ready(pilot)
+    async with opened("sampling", (100, 30)) as pilot:
+        app = pilot.app
         screen = app.screen
         await fields(pilot, max_steps="30")
         await pilot.press("s")
@@ -215,9 +210,8 @@ def test_snapshot_ready(snap_compare, size):
 
 
 async def test_a_missing_corpus_is_a_message_and_quitting_mid_training_is_prompt():
-    app = LearnGPTApp(pane="sampling")
-    async with app.run_test(size=(100, 30)) as pilot:
-        await ready(pilot)
+    async with opened("sampling", (100, 30)) as pilot:
+        app = pilot.app
         screen = app.screen
         screen.query_one("#samp-corpus").value = "tinyshakespeare"  # not downloaded here
         await pilot.press("s")

@@ -17,6 +17,7 @@ from textual.widgets import Checkbox, Input, Label, Select
 
 from engine.variants import OFFERED_MASKS, POSITIONALS, SCORES, STANDARD
 from tui.panes.lab.mask_editor import MaskEditor
+from tui.widgets.widget_message import WidgetMessage
 
 MASKS = (*OFFERED_MASKS, "custom")
 HEADS = (1, 2, 4)
@@ -59,14 +60,8 @@ def short_name(model: dict[str, Any]) -> str:
 class LabConfig(Vertical):
     """Settings for variant `variant` ("A" or "B")."""
 
-    class Changed(Message):
-        def __init__(self, config: LabConfig) -> None:
-            super().__init__()
-            self.config = config
-
-        @property
-        def control(self) -> LabConfig:
-            return self.config
+    class Changed(WidgetMessage):
+        """A setting of this column changed."""
 
     def __init__(
         self,
