@@ -80,6 +80,11 @@ def one_line(exc: BaseException) -> str:
     return lines[0] if lines else type(exc).__name__
 
 
+def _event_type(item: object) -> type | None:
+    """An engine event's type; None for what the job itself sends (results, ends)."""
+    return None if isinstance(item, (_Returned, _Ended)) else type(item)
+
+
 def handler_name(event: object) -> str:
     """`show_batch_done` for a `BatchDone`: the owner method an event is handed to."""
     return "show_" + re.sub(r"(?<!^)(?=[A-Z])", "_", type(event).__name__).lower()
@@ -123,8 +128,9 @@ class Job:
         self._generation += 1
         self._alive += 1
         self._begin()
+        generation = self._generation  # this worker's, whatever starts after it
         self._worker = self.owner.run_worker(
-            lambda: self._iterate(work, self._generation),
+            lambda: self._iterate(work, generation),
             thread=True,
             group=self.name,
             exit_on_error=True,
@@ -140,7 +146,6 @@ class Job:
         """Stop, and deliver nothing more: for a run the pane has replaced."""
         self.stop()
         self.discarded = True
-        self._out.clear()
 
     def call(
         self,
@@ -176,15 +181,11 @@ class Job:
         items: list[object] = []
         while self._out:
             items.append(self._out.popleft())
-        if self.discarded:
-            items = []
-        for is_event, group in groupby(
-            items, lambda item: type(item) if not isinstance(item, (_Returned, _Ended)) else None
-        ):
-            if is_event is None:
+        for kind, group in groupby(items, _event_type):
+            if kind is None:  # a call's result or a worker's end
                 for item in group:
-                    self._deliver(item)
-            else:
+                    self._settle(item)
+            elif not self.discarded:
                 events = list(group)
                 handler = getattr(self.owner, handler_name(events[0]), None)
                 if handler is not None:
@@ -193,11 +194,12 @@ class Job:
             self._timer.stop()
             self._timer = None
 
-    def _deliver(self, item: object) -> None:
+    def _settle(self, item: object) -> None:
+        """Count a call or a worker as done and, unless discarded, tell the owner."""
         if isinstance(item, _Ended):
             self._pending -= 1
             self._alive -= 1
-            if item.generation == self._generation:
+            if item.generation == self._generation and not self.discarded:
                 self._worker = None
                 ended = getattr(self.owner, "job_ended", None)
                 if ended is not None:
@@ -205,6 +207,8 @@ class Job:
             return
         assert isinstance(item, _Returned)
         self._pending -= item.ends_call
+        if self.discarded:
+            return
         if item.error:
             if item.failed is not None:
                 item.failed(item.error)
