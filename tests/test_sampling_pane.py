@@ -50,13 +50,13 @@ def quick_generation(monkeypatch):
     GEN_HZ redraws a second), and record every batch of pieces the pane shows."""
     monkeypatch.setattr(generated, "GEN_RATE", 600.0)
     posts: list[list] = []
-    shown = sampling.SamplingScreen.show_pieces
+    shown = sampling.SamplingScreen.on_generated_text_shown
 
-    def record(self, pieces: list) -> None:
-        posts.append(pieces)
-        shown(self, pieces)
+    def record(self, message: generated.GeneratedText.Shown) -> None:
+        posts.append(message.pieces)
+        shown(self, message)
 
-    monkeypatch.setattr(sampling.SamplingScreen, "show_pieces", record)
+    monkeypatch.setattr(sampling.SamplingScreen, "on_generated_text_shown", record)
     return posts
 
 

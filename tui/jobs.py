@@ -178,6 +178,8 @@ class Job:
 
     def _drain(self) -> None:
         """Hand what the workers sent to the owner; the timer stops when nothing is pending."""
+        if not self.owner.is_attached:  # the app is closing, or the owner has gone
+            return
         items: list[object] = []
         while self._out:
             items.append(self._out.popleft())

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from textual.binding import Binding
 from textual.reactive import reactive
 
 from tui.jobs import Job, JobEnd
@@ -19,6 +20,11 @@ from tui.panes.base import PaneScreen
 class RunPane(PaneScreen):
     """A pane with a run; its `action_start` starts one (idle, done) or resumes (paused)."""
 
+    BINDINGS = [
+        Binding("s", "start", "Start"),
+        Binding("p", "pause", "Pause/resume"),
+        Binding("x", "stop", "Stop"),
+    ]
     state: reactive[str] = reactive("loading")  # loading, idle, running, paused, done
     job: Job
     run: Any  # the engine run the job trains, once built (None before)

@@ -65,10 +65,7 @@ class DigitsScreen(RunPane):
     PANE = "digits"
     HELP = HELP
     CSS_PATH = "digits.tcss"
-    BINDINGS = [
-        Binding("s", "start", "Start"),
-        Binding("p", "pause", "Pause/resume"),
-        Binding("x", "stop", "Stop"),
+    BINDINGS = [  # after RunPane's s, p and x
         Binding("n", "step", "One mini-batch"),
         Binding("ctrl+s", "save", "Save"),
         Binding("ctrl+o", "load", "Load"),

@@ -5,12 +5,12 @@ a cursor while more are coming."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
+from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import Static
 
@@ -22,6 +22,13 @@ GEN_HZ = 60  # redraws a second, at most: faster characters are shown in batches
 
 
 class GeneratedText(VerticalScroll):
+    class Shown(Message):
+        """Characters just shown; the last of them was chosen from `pieces[-1].top`."""
+
+        def __init__(self, pieces: list[NextToken]) -> None:
+            super().__init__()
+            self.pieces = pieces
+
     def __init__(self, *, id: str | None = None) -> None:  # noqa: A002
         super().__init__(id=id)
         self.prompt = ""
@@ -30,7 +37,6 @@ class GeneratedText(VerticalScroll):
         self._pieces: list[NextToken] = []
         self._began = 0.0
         self._timer: Timer | None = None
-        self._each: Callable[[list[NextToken]], None] | None = None
 
     def compose(self) -> ComposeResult:
         yield Static("", id="samp-gen-text")
@@ -41,12 +47,10 @@ class GeneratedText(VerticalScroll):
         self.prompt, self.text, self.writing = prompt, "", True
         self._draw()
 
-    def play(
-        self, prompt: str, pieces: list[NextToken], each: Callable[[list[NextToken]], None]
-    ) -> None:
-        """Show `pieces` at GEN_RATE; `each(batch)` hears of every batch shown."""
+    def play(self, prompt: str, pieces: list[NextToken]) -> None:
+        """Show `pieces` at GEN_RATE, saying `Shown` for every batch."""
         self.prompt, self.text, self.writing = prompt, "", True
-        self._pieces, self._began, self._each = pieces, time.monotonic(), each
+        self._pieces, self._began = pieces, time.monotonic()
         self._timer = self.set_interval(1 / GEN_HZ, self._tick)
         self._draw()
 
@@ -67,8 +71,7 @@ class GeneratedText(VerticalScroll):
         if due > shown:
             batch = self._pieces[shown:due]
             self.text += "".join(p.text for p in batch)
-            if self._each is not None:
-                self._each(batch)
+            self.post_message(self.Shown(batch))
         if due == count:
             if self._timer is not None:
                 self._timer.stop()

@@ -49,10 +49,7 @@ class SamplingScreen(RunPane):
     CSS_PATH = "sampling.tcss"
     AUTO_FOCUS = "#samp-log"
     BUTTON_PREFIX = "samp-"
-    BINDINGS = [
-        Binding("s", "start", "Start"),
-        Binding("p", "pause", "Pause/resume"),
-        Binding("x", "stop", "Stop"),
+    BINDINGS = [  # after RunPane's s, p and x
         Binding("g", "generate", "Generate"),
         Binding("ctrl+s", "save", "Save"),
         Binding("ctrl+o", "load", "Load"),
@@ -414,11 +411,11 @@ class SamplingScreen(RunPane):
         self.query_one("#samp-gen-title", Label).update(f"now generating ({source})")
         self.query_one(TokenBars).clear()
         self.query_one("#samp-bars-title", Label).update("next character")
-        self.query_one(GeneratedText).play(prompt, pieces, self.show_pieces)
+        self.query_one(GeneratedText).play(prompt, pieces)
 
-    def show_pieces(self, pieces: list[NextToken]) -> None:
+    def on_generated_text_shown(self, shown: GeneratedText.Shown) -> None:
         """The candidates for the last of the characters just shown."""
-        last = pieces[-1]
+        last = shown.pieces[-1]
         self.query_one(TokenBars).show(last.top, last.text)
         self.query_one("#samp-bars-title", Label).update(
             f"chose {label(last.text)} (p {last.probability:.3f}) of:"
