@@ -16,31 +16,23 @@ import numpy as np
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal
 from textual.reactive import reactive
-from textual.widgets import Input, Label, Select, Static, TabbedContent, TabPane
+from textual.widgets import Input, Label, Select, TabbedContent, TabPane
 
 from engine.variants import OFFERED_MASKS as MASKS
 from engine.variants import SCORES
 from tui.jobs import Job
 from tui.panes.attention.translation_view import TranslationView
-from tui.panes.attention.views import EmbeddingsView, HeadsView, row_bars
+from tui.panes.attention.views import EmbeddingsView, HeadsView, StagesView
 from tui.panes.base import PaneScreen, pane_help
 from tui.widgets.form import choice
-from tui.widgets.heatmap import Heatmap
 
 if TYPE_CHECKING:
     from engine.inspect import Inspection
 
 PIZZA = "The pizza came out of the oven and it tasted good."
 STAGES = ("scores", "scaled", "masked", "weights", "output")
-STAGE_TITLES = {
-    "scores": "raw scores q·kᵀ (or the variant's similarity)",
-    "scaled": "scaled scores",
-    "masked": "masked: hidden cells are −∞ (·)",
-    "weights": "softmax weights: each row sums to 1",
-    "output": "output: weights @ v (query × head dimension)",
-}
 SHIPPED = "shipped"
 WORDS = "words"  # the pizza sentence model of lesson 4: it predicts the referent after "=>"
 WORD_SENTENCE = "the pizza came out of the oven and it tasted good . =>"
@@ -62,7 +54,6 @@ LESSON_TABS = {
     "embed": "att-embed",
     "translate": "att-translate",
 }
-LABELLED_UP_TO = 24  # tokens: beyond this the heatmap drops its labels and halves its height
 
 HELP = pane_help(__file__)
 
@@ -123,12 +114,7 @@ class AttentionScreen(PaneScreen):
             yield Label("Loading PyTorch…", id="att-where")
         with TabbedContent(id="att-tabs"):
             with TabPane("Stages", id="att-stages"):
-                with Horizontal():
-                    with VerticalScroll(id="att-map-box"):
-                        yield Heatmap(None, id="att-map", colormap="viridis")
-                    with VerticalScroll(id="att-row-box"):
-                        yield Static("", id="att-row")
-                        yield Static("", id="att-next")
+                yield StagesView()
             with TabPane("Heads", id="att-heads"):
                 yield HeadsView(id="att-heads-row")
             with TabPane("Embeddings", id="att-embed"):
@@ -317,25 +303,7 @@ class AttentionScreen(PaneScreen):
             f"layer {self.layer + 1}/{layers}  head {self.head + 1}/{heads}  "
             f"[b]{self.stage}[/b]  row {self.row}"
         )
-        matrix = look.stage(self.layer, self.head, self.stage)
-        labelled = len(look.tokens) <= LABELLED_UP_TO
-        rows = [repr(t)[1:-1] or "␣" for t in look.tokens]
-        heatmap = self.query_one("#att-map", Heatmap)
-        heatmap.title = f"{STAGE_TITLES[self.stage]} (layer {self.layer + 1}, head {self.head + 1})"
-        hidden = np.isinf(look.stage(self.layer, self.head, "masked"))
-        cols = rows if self.stage != "output" else [str(i) for i in range(matrix.shape[1])]
-        heatmap.update_matrix(
-            matrix,
-            row_labels=rows if labelled else [],
-            col_labels=cols if labelled and self.stage != "output" else [],
-            masked=hidden if self.stage in ("masked", "weights") else None,
-            vmin=0.0 if self.stage == "weights" else None,
-        )
-        self.query_one("#att-row", Static).update(
-            row_bars(look, self.layer, self.head, self.row, self.stage)
-        )
-        guesses = "  ".join(f"{piece!r} {p:.2f}" for piece, p in look.next_token)
-        self.query_one("#att-next", Static).update(f"\nnext token after the sentence: {guesses}")
+        self.query_one(StagesView).show(look, self.layer, self.head, self.stage, self.row)
         self.query_one(HeadsView).show(look.layers[self.layer]["weights"])
         self.query_one(EmbeddingsView).show(self.parts)
 

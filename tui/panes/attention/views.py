@@ -1,5 +1,5 @@
-"""What the Attention pane's tabs show beside the stage map: one query row as numbers and bars,
-every head of a layer side by side, and the embeddings that went in."""
+"""What the Attention pane's tabs show: one head's stage as a map beside one query row as
+numbers and bars, every head of a layer side by side, and the embeddings that went in."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 from textual.app import ComposeResult
-from textual.containers import HorizontalScroll, Vertical, VerticalScroll
+from textual.containers import Horizontal, HorizontalScroll, Vertical, VerticalScroll
 from textual.widgets import Label, Static
 
 from tui.widgets.heatmap import Heatmap
@@ -16,6 +16,14 @@ if TYPE_CHECKING:
     from engine.inspect import Inspection
 
 BAR = 12
+LABELLED_UP_TO = 24  # tokens: beyond this the heatmap drops its labels and halves its height
+STAGE_TITLES = {
+    "scores": "raw scores q·kᵀ (or the variant's similarity)",
+    "scaled": "scaled scores",
+    "masked": "masked: hidden cells are −∞ (·)",
+    "weights": "softmax weights: each row sums to 1",
+    "output": "output: weights @ v (query × head dimension)",
+}
 BEFORE_SOFTMAX = ("scores", "scaled", "masked")  # what softmax turns into the weights
 EMBEDDINGS = (
     ("sinusoidal", "the sin/cos table for these positions"),
@@ -50,6 +58,36 @@ def row_bars(
     if not len(visible):
         lines.append("nothing: the mask hides every key from this row (its weights are 0)")
     return "\n".join(lines)
+
+
+class StagesView(Horizontal):
+    """One layer and head at one stage as a heatmap, and one query row of it as bars."""
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="att-map-box"):
+            yield Heatmap(None, id="att-map", colormap="viridis")
+        with VerticalScroll(id="att-row-box"):
+            yield Static("", id="att-row")
+            yield Static("", id="att-next")
+
+    def show(self, look: Inspection, layer: int, head: int, stage: str, row: int) -> None:
+        matrix = look.stage(layer, head, stage)
+        labelled = len(look.tokens) <= LABELLED_UP_TO
+        rows = [repr(t)[1:-1] or "␣" for t in look.tokens]
+        heatmap = self.query_one("#att-map", Heatmap)
+        heatmap.title = f"{STAGE_TITLES[stage]} (layer {layer + 1}, head {head + 1})"
+        hidden = np.isinf(look.stage(layer, head, "masked"))
+        cols = rows if stage != "output" else [str(i) for i in range(matrix.shape[1])]
+        heatmap.update_matrix(
+            matrix,
+            row_labels=rows if labelled else [],
+            col_labels=cols if labelled and stage != "output" else [],
+            masked=hidden if stage in ("masked", "weights") else None,
+            vmin=0.0 if stage == "weights" else None,
+        )
+        self.query_one("#att-row", Static).update(row_bars(look, layer, head, row, stage))
+        guesses = "  ".join(f"{piece!r} {p:.2f}" for piece, p in look.next_token)
+        self.query_one("#att-next", Static).update(f"\nnext token after the sentence: {guesses}")
 
 
 class HeadsView(HorizontalScroll):
