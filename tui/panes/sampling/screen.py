@@ -226,18 +226,7 @@ class SamplingScreen(RunPane):
                         self._show_preset_steps()
         if "corpus" in setup:
             self.lesson_select(self.query_one("#samp-corpus", Select), setup["corpus"], "corpus")
-        for key, field in (
-            ("max_steps", "max-steps"),
-            ("every", "every"),
-            ("temperature", "temperature"),
-            ("top_k", "top-k"),
-            ("prompt", "prompt"),
-        ):
-            if key in setup:
-                value = setup[key]
-                if key == "top_k" and value in (0, "", None):
-                    value = ""
-                settings.set_text(field, str(value))
+        settings.set_fields(setup)
         if self.state != "loading" and not self._read_live(quiet=True):
             self.lesson_problem("Sampling: a lesson setting does not parse; see the red field.")
 

@@ -67,6 +67,15 @@ class SamplingSettings(Grid):
     def set_text(self, key: str, value: str) -> None:
         self.query_one(f"#samp-{key}", Input).value = value
 
+    def set_fields(self, values: dict[str, Any]) -> None:
+        """Fill the text fields named in `values` (max_steps, every, temperature, top_k,
+        prompt; a top_k of 0 or "" is none), as a lesson step asks."""
+        for key, value in values.items():
+            field = key.replace("_", "-")
+            none = key == "top_k" and value in (0, "", None)
+            if field in FIELDS:
+                self.set_text(field, "" if none else str(value))
+
     def live(self) -> dict[str, Any]:
         """The settings that apply while training: sample interval, temperature, top-k, prompt."""
         return {
