@@ -15,8 +15,9 @@ from tui.widgets.widget_options import WidgetOptions
 
 
 class GridCursor(Widget, can_focus=True):
-    """A cursor on a rows x cols grid; a subclass says what editing a cell does and binds space
-    to `edit_cell` under its own description (Paint, Toggle cell) for the footer."""
+    """A cursor on a rows x cols grid. A subclass defines `edit_cell(row, col)`, what space does
+    to the cell under the cursor, and binds space to `edit_cell` under its own description
+    (Paint, Toggle cell) for the footer."""
 
     BINDINGS = [
         Binding("up", "move(-1, 0)", "Up", show=False),
@@ -35,10 +36,6 @@ class GridCursor(Widget, can_focus=True):
         self.grid_shape = grid_shape
         self.cursor = cursor
 
-    def edit_cell(self, row: int, col: int) -> None:
-        """What space does to the cell under the cursor."""
-        raise NotImplementedError
-
     def action_move(self, d_row: int, d_col: int) -> None:
         rows, cols = self.grid_shape
         row = min(max(self.cursor[0] + d_row, 0), rows - 1)
@@ -47,7 +44,7 @@ class GridCursor(Widget, can_focus=True):
         self.refresh()
 
     def action_edit_cell(self) -> None:
-        self.edit_cell(*self.cursor)
+        self.edit_cell(*self.cursor)  # type: ignore[attr-defined] - the subclass's
 
     def on_focus(self) -> None:
         self.refresh()
