@@ -8,6 +8,8 @@ finishing its step, and "Stopped" is said once it has.
 
 from __future__ import annotations
 
+import time
+from pathlib import Path
 from typing import Any
 
 from textual.binding import Binding
@@ -26,8 +28,10 @@ class RunPane(PaneScreen):
         Binding("x", "stop", "Stop"),
     ]
     state: reactive[str] = reactive("loading")  # loading, idle, running, paused, done
+    SAVE_NAME = "run-%Y%m%d-%H%M%S.pt"  # a save's name in runs/ (strftime)
     job: Job
     run: Any  # the engine run the job trains, once built (None before)
+    saved_path: Path | None = None
     _stopping = False  # a stop is said when the worker has ended
 
     def action_pause(self) -> None:
@@ -47,6 +51,48 @@ class RunPane(PaneScreen):
                 self._stopping = True
             else:
                 self.say_stopped()
+
+    # -- saving: between two steps; a failure pauses the run and asks where else -------------
+    def action_save(self) -> None:
+        if self.run is None:
+            self.notify("Nothing to save yet: train first.", severity="warning")
+            return
+        self.save_to(Path("runs") / time.strftime(self.SAVE_NAME))
+
+    def save_to(self, path: Path) -> None:
+        run = self.run
+        self.job.call(
+            lambda: self.write_checkpoint(run, path),
+            then=lambda said: self.saved(path, said),
+            failed=lambda error: self.save_failed(path, error),
+        )
+
+    def write_checkpoint(self, run: Any, path: Path) -> str:
+        """In the job's worker: save `run` at `path`; the line that says what was saved."""
+        run.save(path)
+        return f"Saved {path}"
+
+    def saved(self, path: Path, said: str) -> None:
+        self.saved_path = path
+        self.say(said)
+        self.notify(f"Saved to {path}")
+
+    def save_failed(self, path: Path, error: str) -> None:
+        """One line (where, why, what now), the run paused and kept, and a prompt for another
+        place: nothing the learner trained is lost to a folder it cannot write."""
+        from tui.widgets.path_prompt import PathPrompt
+
+        if self.state == "running":
+            self.job.stop()
+            self.state = "paused"
+        line = f"Could not save to {path}: {error}. The run is paused and kept: save it elsewhere."
+        self.say(line)
+        self.notify(line, severity="error", timeout=10)
+        self.app.push_screen(PathPrompt("Save to (that place failed)", str(path)), self._retry)
+
+    def _retry(self, answer: str | None) -> None:
+        if answer:
+            self.save_to(Path(answer))
 
     def say_stopped(self) -> None:
         """Say where the run stopped (the worker has ended)."""

@@ -65,6 +65,7 @@ class DigitsScreen(RunPane):
     PANE = "digits"
     HELP = HELP
     CSS_PATH = "digits.tcss"
+    SAVE_NAME = "mlp-%Y%m%d-%H%M%S.pt"
     BINDINGS = [  # after RunPane's s, p and x
         Binding("n", "step", "One mini-batch"),
         Binding("ctrl+s", "save", "Save"),
@@ -86,7 +87,6 @@ class DigitsScreen(RunPane):
         self.run: MLPRun | None = None
         self.job = Job(self, "digits")
         self.accuracy: list[tuple[int, int]] = []  # (correct, total) per epoch, as shown
-        self.saved_path: Path | None = None
         self._views_drawn = 0.0
 
     # -- layout ------------------------------------------------------------------------------
@@ -214,19 +214,6 @@ class DigitsScreen(RunPane):
 
     def action_show_tab(self, tab: str) -> None:
         self.query_one(TabbedContent).active = tab
-
-    def action_save(self) -> None:
-        """Save between two mini-batches (even while training): the file holds one whole step
-        and the position after it."""
-        if self.run is None:
-            self.notify("Nothing to save yet: train first.", severity="warning")
-            return
-        run, path = self.run, Path("runs") / time.strftime("mlp-%Y%m%d-%H%M%S.pt")
-        self.job.call(lambda: run.save(path), then=lambda saved: self._saved(saved.path))
-
-    def _saved(self, path: Path) -> None:
-        self.saved_path = path
-        self.say(f"Saved {path}")
 
     def action_load(self) -> None:
         from tui.widgets.path_prompt import PathPrompt

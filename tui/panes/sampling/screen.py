@@ -13,7 +13,6 @@ bars beside them.
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -49,6 +48,7 @@ class SamplingScreen(RunPane):
     CSS_PATH = "sampling.tcss"
     AUTO_FOCUS = "#samp-log"
     BUTTON_PREFIX = "samp-"
+    SAVE_NAME = "gpt-%Y%m%d-%H%M%S.pt"
     BINDINGS = [  # after RunPane's s, p and x
         Binding("g", "generate", "Generate"),
         Binding("ctrl+s", "save", "Save"),
@@ -67,7 +67,6 @@ class SamplingScreen(RunPane):
             "top_k": None,
             "prompt": "ROMEO:",
         }
-        self.saved_path: Path | None = None
         self._steps_preset: object = None  # the preset whose max steps the field shows
         self._step = 0
 
@@ -291,12 +290,9 @@ class SamplingScreen(RunPane):
             failed=self._generation_failed,
         )
 
-    def action_save(self) -> None:
-        if self.run is None:
-            self.notify("Nothing to save yet: train first.", severity="warning")
-            return
-        run, path = self.run, Path("runs") / time.strftime("gpt-%Y%m%d-%H%M%S.pt")
-        self.job.call(lambda: (run.save(path).path, run.step), then=self._saved)
+    def write_checkpoint(self, run: GPTRun, path: Path) -> str:
+        run.save(path)
+        return f"Saved step {run.step} to {path}"
 
     def action_load(self) -> None:
         if self.state not in ("idle", "done", "paused"):
@@ -352,11 +348,6 @@ class SamplingScreen(RunPane):
     def job_ended(self, job: Job, end: JobEnd) -> None:
         super().job_ended(job, end)
         self.watch_state(self.state)  # the status names the step it stopped at
-
-    def _saved(self, saved: tuple[Path, int]) -> None:
-        self.saved_path, step = saved
-        self.say(f"Saved step {step} to {self.saved_path}")
-        self.notify(f"Saved to {self.saved_path}")
 
     def _opened(self, opened: tuple) -> None:
         if self.state not in ("idle", "done", "paused"):
