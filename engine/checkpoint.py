@@ -3,7 +3,8 @@
 A checkpoint is a plain dict of tensors, numbers, strings, lists and dicts saved with
 `torch.save` and read back with `torch.load(weights_only=True)`, so loading a file can never
 run code. Writing goes to a temp file in the same folder, then `os.replace`: a crash or Ctrl-C
-mid-write leaves the previous file whole.
+mid-write leaves the previous file whole (`engine.atomic.write_atomically`), and the temp file
+a kill left (`.NAME.XXXXXXXX.tmp`, untouched for over a minute) is removed by the next save.
 
 Every transformer file (a GPT run, a shipped GPT, the pizza model, the number translator) is
 written by `save_model`: "model_config" (the model's `config.to_dict()`) and "model" (its
@@ -12,13 +13,12 @@ weights) first, then whatever that kind of file adds. `weights_must_fit` reads t
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from engine.atomic import write_atomically
 from engine.errors import ConfigError, EngineError
 from engine.events import CheckpointSaved
 
@@ -34,23 +34,12 @@ class CheckpointError(EngineError):
 
 
 def save(path: str | Path, kind: str, payload: dict[str, Any]) -> Path:
-    """Write `payload` as a `kind` checkpoint ("mlp", "gpt", ...) at `path`, atomically."""
+    """Write `payload` as a `kind` checkpoint ("mlp", "gpt", ...) at `path`, atomically,
+    first removing leftover temp files of `path` older than a minute (see engine.atomic)."""
     import torch
 
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            torch.save({"format": FORMAT, "version": VERSION, "kind": kind, **payload}, fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)  # mkstemp makes it private; a checkpoint is an ordinary file
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    data = {"format": FORMAT, "version": VERSION, "kind": kind, **payload}
+    return write_atomically(path, lambda fh: torch.save(data, fh))
 
 
 def load(path: str | Path, kind: str) -> dict[str, Any]:

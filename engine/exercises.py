@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import lessons
+from engine.atomic import write_text_atomically
 from engine.errors import ConfigError, EngineError
 
 # __path__, not __file__: an editable install may see `lessons` as a namespace package
@@ -113,6 +114,35 @@ def get_exercise(name: str) -> Exercise:
     if name not in EXERCISES:
         raise ConfigError(f"unknown exercise {name!r}: choose {', '.join(EXERCISES)}")
     return EXERCISES[name]
+
+
+def write_stub(name: str, folder: str | Path) -> tuple[Path, bool]:
+    """Copy exercise `name`'s stub to `folder`/NAME.py and return (that path, whether it
+    replaced an empty file). Never over a file with something in it; an empty file (what an
+    older learn-gpt left when a disk filled mid-write) counts as no file. The copy is written
+    atomically (engine.atomic), so a failed write (a full disk) leaves no file at all, and the
+    failure is one EngineError line."""
+    exercise = get_exercise(name)
+    folder = Path(folder)
+    target = folder / f"{exercise.name}.py"
+    exists = (
+        f"{target} already exists: check it with `learn-gpt exercise check {exercise.name} "
+        f"{target}`, or move it away to start again"
+    )
+    empty = target.is_file() and not target.is_symlink() and target.stat().st_size == 0
+    if os.path.lexists(target) and not empty:
+        raise EngineError(exists)
+    if folder.exists() and not folder.is_dir():
+        raise EngineError(f"{folder} is a file, not a folder")
+    text = exercise.stub.read_text(encoding="utf-8")
+    try:
+        write_text_atomically(target, text, overwrite=empty)
+    except FileExistsError:
+        raise EngineError(exists) from None
+    except OSError as exc:
+        why = exc.strerror or str(exc)
+        raise EngineError(f"could not write {target}: {why}; nothing was written") from None
+    return target, empty
 
 
 @dataclass(frozen=True)

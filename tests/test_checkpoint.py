@@ -46,6 +46,32 @@ def test_a_failed_save_leaves_the_old_file_whole(tmp_path, monkeypatch):
     assert [p.name for p in tmp_path.iterdir()] == ["a.pt"]  # no temp file left
 
 
+def test_the_next_save_removes_what_a_killed_save_left_and_nothing_else(tmp_path):
+    import os
+    import time
+
+    old = time.time() - 3600
+    killed = tmp_path / ".x.pt.abc12345.tmp"  # a save of x.pt killed an hour ago
+    killed.write_bytes(b"half a checkpoint")
+    fresh = tmp_path / ".x.pt.def67890.tmp"  # one being written now
+    fresh.write_bytes(b"")
+    others = [
+        tmp_path / ".x.pt.b.abc12345.tmp",  # a temp file of x.pt.b, not of x.pt
+        tmp_path / ".y.pt.abc12345.tmp",
+        tmp_path / "x.pt.abc12345.tmp",
+        tmp_path / ".x.pt.abc12345.tmp.keep",
+    ]
+    for other in others:
+        other.write_bytes(b"someone else's")
+    for p in [killed, *others]:
+        os.utime(p, (old, old))
+    checkpoint.save(tmp_path / "x.pt", "mlp", {"n": 1})
+    assert not killed.exists()
+    assert fresh.exists()
+    assert all(p.exists() for p in others)
+    assert checkpoint.load(tmp_path / "x.pt", "mlp")["n"] == 1
+
+
 @pytest.mark.parametrize(
     "content,message",
     [

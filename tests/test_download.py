@@ -240,6 +240,24 @@ def test_interrupt_leaves_nothing(server: Server, payload: bytes, tmp_path: Path
     assert_clean(tmp_path, "data.bin")
 
 
+def test_the_next_download_removes_what_a_killed_one_left(
+    server: Server, payload: bytes, tmp_path: Path
+) -> None:
+    old = os.path.getmtime(tmp_path) - 3600
+    killed = tmp_path / ".data.bin.part-k1ll3d00"  # a download killed an hour ago
+    killed.write_bytes(payload[:70_000])
+    os.utime(killed, (old, old))
+    fresh = tmp_path / ".data.bin.part-l1v3n0w0"  # one being written now
+    fresh.write_bytes(b"")
+    other = tmp_path / ".other.bin.part-k1ll3d00"  # another file's: not this download's
+    other.write_bytes(b"x")
+    os.utime(other, (old, old))
+    f = RemoteFile("data.bin", server.serve("/data.bin", payload), sha(payload))
+    download_file(f, tmp_path)
+    assert (tmp_path / "data.bin").read_bytes() == payload
+    assert_clean(tmp_path, "data.bin", fresh.name, other.name)
+
+
 def cli(*args: str) -> tuple[int, str]:
     import contextlib
     import io

@@ -4,6 +4,7 @@ compile, raise or never return give a clear report instead of a crash."""
 from __future__ import annotations
 
 import inspect
+import os
 import textwrap
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -357,6 +358,78 @@ def test_start_copies_the_stub_and_never_overwrites(tmp_path, capsys):
     assert target.read_text() == "# my work\n"
     with pytest.raises(ConfigError, match="choose"):
         start_exercise("nope", tmp_path)
+
+
+def test_a_full_disk_during_start_leaves_no_stub_and_the_next_start_works(
+    tmp_path, monkeypatch, capsys
+):
+    import errno
+
+    from tui.cli.app import main
+
+    monkeypatch.chdir(tmp_path)
+
+    def disk_full(fd):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(os, "fsync", disk_full)
+    with pytest.raises(SystemExit) as stopped:
+        main(["exercise", "start", "attention"])
+    assert stopped.value.code == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "No space left on device" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == []  # no stub, no temp file
+    monkeypatch.undo()
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as stopped:
+        main(["exercise", "start", "attention"])
+    assert stopped.value.code == 0
+    assert (tmp_path / "attention.py").read_text() == EXERCISES["attention"].stub.read_text()
+
+
+def test_a_write_that_fails_midway_leaves_no_part_of_the_stub(tmp_path):
+    """No monkeypatching: the real command, with files limited to 100 bytes (the stub is
+    longer), so the write itself fails partway, as on a disk that fills."""
+    resource = pytest.importorskip("resource")  # POSIX only
+    import signal
+    import subprocess
+    import sys
+
+    def small_files() -> None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a failed write, not a killed process
+        resource.setrlimit(
+            resource.RLIMIT_FSIZE, (100, resource.getrlimit(resource.RLIMIT_FSIZE)[1])
+        )
+
+    run = [sys.executable, "-c", "from tui.cli import main; main()", "exercise", "start"]
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    failed = subprocess.run(
+        [*run, "attention"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        preexec_fn=small_files,
+    )
+    assert failed.returncode == 1
+    assert failed.stderr.count("\n") == 1 and "could not write" in failed.stderr
+    assert list(tmp_path.iterdir()) == []
+    worked = subprocess.run(
+        [*run, "attention"], cwd=tmp_path, env=env, capture_output=True, text=True
+    )
+    assert worked.returncode == 0, worked.stderr
+    assert (tmp_path / "attention.py").read_text() == EXERCISES["attention"].stub.read_text()
+
+
+def test_an_empty_stub_an_older_start_left_is_replaced(tmp_path, capsys):
+    from tui.cli.exercise import start_exercise
+
+    (tmp_path / "attention.py").write_bytes(b"")
+    start_exercise("attention", tmp_path)
+    assert (tmp_path / "attention.py").read_text() == EXERCISES["attention"].stub.read_text()
+    out = " ".join(capsys.readouterr().out.split())
+    assert "replaced the empty file" in out
+    assert [p.name for p in tmp_path.iterdir()] == ["attention.py"]
 
 
 def test_check_prints_a_pass_and_a_failure_with_its_hint(tmp_path, monkeypatch, capsys, reports):

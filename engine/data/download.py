@@ -2,7 +2,8 @@
 
 Every file is checked against a known sha256 and written atomically: it is streamed into a
 hidden temp file next to its destination and only renamed into place once it is complete and
-verified, so an interrupted or corrupt download never leaves a half-written file behind.
+verified, so an interrupted or corrupt download never leaves a half-written file behind (and
+the partial file a kill left is swept by the next download of the same file).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+from engine.atomic import sweep_leftovers
 from engine.errors import EngineError
 
 _DOWNLOAD_CHUNK = 64 * 1024
@@ -131,9 +133,14 @@ def download_file(
     progress: ProgressCallback | None = None,
     timeout: float = 30.0,
 ) -> Path:
-    """Download one file into dest_dir, verified and atomically; on any failure leave no trace."""
+    """Download one file into dest_dir, verified and atomically; on any failure leave no trace.
+
+    A kill (which no `except` sees) can leave the hidden `.NAME.part-XXXXXXXX` behind: the
+    next download of NAME removes those untouched for over a minute (engine.atomic's rule; a
+    live download writes to its file every chunk), and no other file."""
     dest_dir = Path(dest_dir)
     dest_dir.mkdir(parents=True, exist_ok=True)
+    sweep_leftovers(dest_dir, f".{file.name}.part-")  # what a killed download of it left
     fd, tmp_name = tempfile.mkstemp(prefix=f".{file.name}.part-", dir=dest_dir)
     tmp = Path(tmp_name)
     try:

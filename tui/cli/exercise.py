@@ -46,26 +46,15 @@ def start_exercise(
     folder: Annotated[Path, typer.Option(help="Where to write NAME.py.")] = Path("."),
 ) -> None:
     """Copy an exercise's stub to NAME.py, never over an existing file."""
-    from engine.errors import EngineError
-    from engine.exercises import get_exercise
+    from engine.exercises import get_exercise, write_stub
 
     exercise = get_exercise(name)
-    target = folder / f"{exercise.name}.py"
-    if target.exists():
-        raise EngineError(
-            f"{target} already exists: check it with `learn-gpt exercise check {name} {target}`,"
-            " or move it away to start again"
-        )
-    if folder.exists() and not folder.is_dir():
-        raise EngineError(f"{folder} is a file, not a folder")
-    folder.mkdir(parents=True, exist_ok=True)
-    try:
-        with target.open("x", encoding="utf-8") as out:  # "x": fails rather than overwrite
-            out.write(exercise.stub.read_text(encoding="utf-8"))
-    except FileExistsError:
-        raise EngineError(f"{target} already exists") from None
+    target, replaced = write_stub(exercise.name, folder)  # atomic; one-line EngineError
     console = Console(highlight=False)
-    console.print(f"Wrote [bold]{target}[/bold]: {exercise.title.lower()}.")
+    console.print(
+        f"Wrote [bold]{target}[/bold]: {exercise.title.lower()}."
+        + (" (It replaced the empty file an interrupted start left.)" if replaced else "")
+    )
     console.print(
         f"Write the function in it (its docstring gives the shapes), then run:\n"
         f"  learn-gpt exercise check {name}"
