@@ -71,6 +71,9 @@ def main(argv: list[str] | None = None) -> None:
     except typer.Abort:
         print("learn-gpt: aborted", file=sys.stderr)
         code = 130
+    except KeyboardInterrupt:  # a second Ctrl-C, or one before training starts: at once
+        print("learn-gpt: interrupted", file=sys.stderr)
+        code = 130
     except ConfigError as exc:
         print(f"learn-gpt: error: {exc}", file=sys.stderr)
         code = 2

@@ -1,7 +1,8 @@
 """`learn-gpt train gpt` and `learn-gpt sample`: a GPT trained and sampled in the terminal.
 
 Training shows a Rich progress bar with the loss, prints each evaluation and each sample as it
-arrives, saves after every evaluation, and on Ctrl-C saves and says how to resume. Under
+arrives, saves after every evaluation, and on Ctrl-C, SIGTERM or SIGHUP saves and says how
+to resume (a stop on the last step lets it finish: its evaluation, sample and save). Under
 `torchrun` every rank trains and only rank 0 prints and saves.
 """
 
@@ -18,9 +19,9 @@ from rich.console import Console
 from rich.panel import Panel
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from tui.cli.ctrl_c import StopOnCtrlC
 from tui.cli.options import DataDir, Device, Threads, named
 from tui.cli.resume_check import refuse_changes
+from tui.cli.stop_signals import StopOnSignal
 
 
 @dataclass(frozen=True)
@@ -175,7 +176,7 @@ def train(opts: GPTOptions) -> None:
         TimeElapsedColumn(),
     )
     diverged, saved_step = None, -1
-    with StopOnCtrlC() as stop, Progress(*columns, console=console, transient=True) as progress:
+    with StopOnSignal() as stop, Progress(*columns, console=console, transient=True) as progress:
         task = progress.add_task("", total=t.max_iters, completed=run.step, loss="…", speed="…")
         for event in run.events(out):
             if isinstance(event, StepDone):
@@ -205,7 +206,9 @@ def train(opts: GPTOptions) -> None:
                 diverged = event
             if isinstance(event, StepDone) and run.any_rank(stop.asked):
                 stop.asked = True  # every rank stops at the same step
-                break
+                if not run.finished:
+                    break
+                # the last step: its evaluation, sample and save follow, as in any finished run
     if diverged is not None:
         console.print(
             f"[red]Stopped at step {diverged.step}: {diverged.reason}.[/red] "
@@ -220,10 +223,10 @@ def train(opts: GPTOptions) -> None:
         dist.destroy_process_group()
     if stop.asked and not run.finished:
         console.print(
-            f"Stopped at step {run.step}; saved {out}\n"
+            f"Stopped at step {run.step} ({stop.name}); saved {out}\n"
             f"Continue with: learn-gpt train gpt --resume {out}"
         )
-        raise typer.Exit(130)
+        raise typer.Exit(stop.exit_code)
     last = run.history[-1] if run.history else None
     console.print(
         f"Done: step {run.step}"

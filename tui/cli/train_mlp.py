@@ -1,7 +1,8 @@
 """`learn-gpt train mlp`: Nielsen's network trained in the terminal with Rich progress.
 
-Ctrl-C stops after the current mini-batch and saves a checkpoint that `--resume` continues
-exactly; a checkpoint is also saved after every epoch.
+Ctrl-C, SIGTERM or SIGHUP stops after the current mini-batch and saves a checkpoint that
+`--resume` continues exactly; a checkpoint is also saved after every epoch (and not again at
+the end when the run ends there).
 """
 
 from __future__ import annotations
@@ -15,9 +16,9 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from tui.cli.ctrl_c import StopOnCtrlC
 from tui.cli.options import DataDir, Device, Threads, named
 from tui.cli.resume_check import refuse_changes
+from tui.cli.stop_signals import StopOnSignal
 
 UI_EVERY = 50  # mini-batches between progress-bar updates: rich costs more than a step
 
@@ -167,10 +168,12 @@ def run(opts: TrainOptions) -> None:
         TimeElapsedColumn(),
     )
     began = time.perf_counter()
-    with StopOnCtrlC() as stop, Progress(*columns, console=console, transient=True) as progress:
+    saved = False  # whether the checkpoint holds the run as it is now
+    with StopOnSignal() as stop, Progress(*columns, console=console, transient=True) as progress:
         task = progress.add_task("", total=None, epoch=mlp.epoch, epochs=c.epochs, loss="…")
         for event in mlp.events():
             if isinstance(event, BatchDone):
+                saved = False
                 if event.loss is not None:
                     progress.update(task, loss=f"{event.loss:.4f}")
                 if event.batch % UI_EVERY == 0 or event.batch == event.batches - 1:
@@ -183,15 +186,17 @@ def run(opts: TrainOptions) -> None:
                     f"  [dim]({event.seconds:.2f} s)[/dim]"
                 )
                 mlp.save(out)
+                saved = True
             if stop.asked:
                 break
-    mlp.save(out)
+    if not saved:
+        mlp.save(out)
     if stop.asked and not mlp.finished:
         console.print(
-            f"Stopped at epoch {mlp.epoch}, mini-batch {mlp.batch}; saved {out}\n"
+            f"Stopped at epoch {mlp.epoch}, mini-batch {mlp.batch} ({stop.name}); saved {out}\n"
             f"Continue with: learn-gpt train mlp --resume {out}"
         )
-        raise typer.Exit(130)
+        raise typer.Exit(stop.exit_code)
     best = max(range(len(mlp.accuracy)), key=lambda i: mlp.accuracy[i][0] / mlp.accuracy[i][1])
     correct, total = mlp.accuracy[best]
     console.print(

@@ -1,6 +1,6 @@
 """What the toy tasks' commands share (`learn-gpt train sentences`, `train translate`): the
 same three options, one thread, and the progress shown while they train: a Rich bar with the
-loss and the held-out accuracy, a line per evaluation, Ctrl-C to stop.
+loss and the held-out accuracy, a line per evaluation, Ctrl-C (or SIGTERM, SIGHUP) to stop.
 
 No `from __future__ import annotations` here: `toy_command`'s typer annotations name its
 arguments, so they must be evaluated where it is defined, not looked up in this module later.
@@ -14,7 +14,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from tui.cli.ctrl_c import StopOnCtrlC
+from tui.cli.stop_signals import StopOnSignal
 
 
 def toy_command(
@@ -78,8 +78,9 @@ def train_toy(
 
 def follow_training(console: Console, events: Iterable[Any], total: int, accuracy: str) -> Any:
     """Show `events` (engine.tasks.runner.train_task's StepDone, HeldoutEval, Diverged, then
-    the run's last event) and return that last event. A divergence exits 1; Ctrl-C stops the
-    run and exits 130, with nothing saved."""
+    the run's last event) and return that last event. A divergence exits 1; Ctrl-C, SIGTERM or
+    SIGHUP stops the run and exits 130, 143 or 129, with nothing saved (one on the last step
+    lets the run finish)."""
     from engine.events import Diverged, HeldoutEval, StepDone
 
     columns = (
@@ -90,12 +91,12 @@ def follow_training(console: Console, events: Iterable[Any], total: int, accurac
         TimeElapsedColumn(),
     )
     last = None
-    with StopOnCtrlC() as stop, Progress(*columns, console=console, transient=True) as progress:
+    with StopOnSignal() as stop, Progress(*columns, console=console, transient=True) as progress:
         task = progress.add_task("", total=total, loss="…", accuracy="…")
         for event in events:
             if isinstance(event, StepDone):
                 progress.update(task, completed=event.step, loss=f"{event.loss:.3f}")
-                if stop.asked:
+                if stop.asked and event.step < total:
                     break
             elif isinstance(event, HeldoutEval):
                 progress.update(task, accuracy=f"{event.heldout_accuracy:.1%}")
@@ -109,6 +110,9 @@ def follow_training(console: Console, events: Iterable[Any], total: int, accurac
             else:
                 last = event
     if last is None:
-        console.print("Stopped before the end; nothing saved (a full run takes under a minute).")
-        raise typer.Exit(130)
+        console.print(
+            f"Stopped before the end ({stop.name}); nothing saved (a full run takes under a "
+            "minute)."
+        )
+        raise typer.Exit(stop.exit_code)
     return last
