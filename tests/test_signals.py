@@ -38,6 +38,12 @@ TEXT = (
 ) * 60  # a small corpus: the bundled one takes seconds to load
 
 
+@pytest.fixture(autouse=True)
+def wide_output(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rich wraps lines at the terminal's width: a long temporary path would be cut in two."""
+    monkeypatch.setenv("COLUMNS", "500")
+
+
 def corpus(tmp_path: Path) -> str:
     path = tmp_path / "sonnet.txt"
     path.write_text(TEXT)
@@ -54,7 +60,7 @@ def cli(capsys, *args: str) -> tuple[int, str, str]:
 def signalled(args: list[str], marker: str, signum: int, cwd: Path) -> tuple[int, str, str]:
     """Run `learn-gpt ARGS`, send `signum` once a line containing `marker` is printed (the
     run is in its training loop then), and return its exit code, stdout and stderr."""
-    env = {**os.environ, "PYTHONUNBUFFERED": "1", "COLUMNS": "100"}
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     proc = subprocess.Popen(
         [sys.executable, "-m", "learn_gpt", *args],
         stdout=subprocess.PIPE,
