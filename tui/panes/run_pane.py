@@ -9,6 +9,7 @@ finishing its step, and "Stopped" is said once it has.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,8 @@ from tui.panes.base import PaneScreen
 
 
 class RunPane(PaneScreen):
-    """A pane with a run; its `action_start` starts one (idle, done) or resumes (paused)."""
+    """A pane with a run. Its `action_start` starts one (idle, done) or resumes one (paused)
+    through `train`; its `load_from(path)` opens a saved one through the job."""
 
     BINDINGS = [
         Binding("s", "start", "Start"),
@@ -29,10 +31,17 @@ class RunPane(PaneScreen):
     ]
     state: reactive[str] = reactive("loading")  # loading, idle, running, paused, done
     SAVE_NAME = "run-%Y%m%d-%H%M%S.pt"  # a save's name in runs/ (strftime)
+    LOAD_QUESTION = "Load a run from"
     job: Job
     run: Any  # the engine run the job trains, once built (None before)
     saved_path: Path | None = None
     _stopping = False  # a stop is said when the worker has ended
+
+    def train(self, work: Callable[[], Iterable[object]]) -> None:
+        """Run `work` (the run's events) on the job; a stop still to be said is forgotten."""
+        self._stopping = False
+        self.state = "running"
+        self.job.start(work)
 
     def action_pause(self) -> None:
         if self.state == "running" and self.run is None:
@@ -93,6 +102,21 @@ class RunPane(PaneScreen):
     def _retry(self, answer: str | None) -> None:
         if answer:
             self.save_to(Path(answer))
+
+    def action_load(self) -> None:
+        if self.state not in ("idle", "done", "paused"):
+            self.notify("Pause or stop training before loading.", severity="warning")
+            return
+        from tui.widgets.path_prompt import PathPrompt
+
+        kind = self.SAVE_NAME.split("-")[0]
+        runs = sorted(Path("runs").glob(f"{kind}-*.pt"))
+        default = str(self.saved_path or (runs[-1] if runs else f"runs/{kind}.pt"))
+        self.app.push_screen(PathPrompt(self.LOAD_QUESTION, default), self._load)
+
+    def _load(self, path: str | None) -> None:
+        if path and self.state in ("idle", "done", "paused"):
+            self.load_from(path)  # type: ignore[attr-defined] - each pane opens its own kind
 
     def say_stopped(self) -> None:
         """Say where the run stopped (the worker has ended)."""

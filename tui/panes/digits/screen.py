@@ -10,7 +10,6 @@ worker and keeps the run; resume starts a new one where the run stands.
 from __future__ import annotations
 
 import time
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from textual import on
@@ -66,6 +65,7 @@ class DigitsScreen(RunPane):
     HELP = HELP
     CSS_PATH = "digits.tcss"
     SAVE_NAME = "mlp-%Y%m%d-%H%M%S.pt"
+    LOAD_QUESTION = "Load a digit network from"
     BINDINGS = [  # after RunPane's s, p and x
         Binding("n", "step", "One mini-batch"),
         Binding("ctrl+s", "save", "Save"),
@@ -163,17 +163,15 @@ class DigitsScreen(RunPane):
     # -- actions -----------------------------------------------------------------------------
     def action_start(self) -> None:
         if self.state == "paused" and self.run is not None:
-            self.state = "running"
             run = self.run
-            self.job.start(lambda: run.events(loss_every=20))
+            self.train(lambda: run.events(loss_every=20))
         elif self.state in ("idle", "done"):
             settings = self.settings()
             if settings is None:
                 return
-            self.state = "running"
             self.query_one(TrainCharts).reset()
             self.query_one("#epoch-log", Log).clear()
-            self.job.start(lambda: self._train_new(settings))
+            self.train(lambda: self._train_new(settings))
 
     def _train_new(self, settings: dict[str, Any]):  # noqa: ANN202 - a generator of events
         """In the worker: build the run (its data loads here), hand it to the pane, train."""
@@ -215,16 +213,7 @@ class DigitsScreen(RunPane):
     def action_show_tab(self, tab: str) -> None:
         self.query_one(TabbedContent).active = tab
 
-    def action_load(self) -> None:
-        from tui.widgets.path_prompt import PathPrompt
-
-        runs = sorted(Path("runs").glob("mlp-*.pt"))
-        default = str(self.saved_path or (runs[-1] if runs else "runs/mlp.pt"))
-        self.app.push_screen(PathPrompt("Load a digit network from", default), self._load)
-
-    def _load(self, path: str | None) -> None:
-        if not path or self.state not in ("idle", "done", "paused"):
-            return
+    def load_from(self, path: str) -> None:
         from engine.mlp_run import MLPRun
 
         data_dir = self.app.data_dir

@@ -49,6 +49,7 @@ class SamplingScreen(RunPane):
     AUTO_FOCUS = "#samp-log"
     BUTTON_PREFIX = "samp-"
     SAVE_NAME = "gpt-%Y%m%d-%H%M%S.pt"
+    LOAD_QUESTION = "Load a GPT run (or a model) from"
     BINDINGS = [  # after RunPane's s, p and x
         Binding("g", "generate", "Generate"),
         Binding("ctrl+s", "save", "Save"),
@@ -235,10 +236,8 @@ class SamplingScreen(RunPane):
             if not self._read_live():
                 return
             # a generation being shown goes on: its characters are chosen, the model is free
-            self._stopping = False
-            self.state = "running"
             run, sampling, threads = self.run, work.sample_settings(self.live), self.app.threads
-            self.job.start(lambda: work.resume(run, sampling, threads))
+            self.train(lambda: work.resume(run, sampling, threads))
         elif self.state in ("idle", "done"):
             from engine.errors import EngineError
             from engine.sample import check_sampling
@@ -250,15 +249,13 @@ class SamplingScreen(RunPane):
                 self.notify(str(exc).replace("--", ""), severity="error")
                 return
             self._read_live()
-            self._stopping = False
             self.run, self._step = None, 0
-            self.state = "running"
             self.query_one(LossChart).reset()
             self.query_one(SampleLog).reset()
             self.query_one("#samp-progress", ProgressBar).update(total=1, progress=0)
             self.say(f"Building a {settings['preset']} GPT on the {settings['corpus']} corpus…")
             job, threads, data_dir = self.job, self.app.threads, self.app.data_dir
-            job.start(lambda: work.train_new(job, self._begun, settings, threads, data_dir))
+            self.train(lambda: work.train_new(job, self._begun, settings, threads, data_dir))
 
     def say_stopped(self) -> None:
         self.say(f"Stopped at step {self.step}.")
@@ -294,21 +291,10 @@ class SamplingScreen(RunPane):
         run.save(path)
         return f"Saved step {run.step} to {path}"
 
-    def action_load(self) -> None:
-        if self.state not in ("idle", "done", "paused"):
-            self.notify("Pause or stop training before loading.", severity="warning")
-            return
-        from tui.widgets.path_prompt import PathPrompt
-
-        runs = sorted(Path("runs").glob("gpt-*.pt"))
-        default = str(self.saved_path or (runs[-1] if runs else "runs/gpt.pt"))
-        self.app.push_screen(PathPrompt("Load a GPT run (or a model) from", default), self._load)
-
-    def _load(self, path: str | None) -> None:
-        if path and self.state in ("idle", "done", "paused"):
-            self.say(f"Loading {path}…")
-            data_dir = self.app.data_dir
-            self.job.call(lambda: work.open_checkpoint(path, data_dir), then=self._opened)
+    def load_from(self, path: str) -> None:
+        self.say(f"Loading {path}…")
+        data_dir = self.app.data_dir
+        self.job.call(lambda: work.open_checkpoint(path, data_dir), then=self._opened)
 
     # -- what the job hands back (on the UI thread) ------------------------------------------
     def _begun(self, begun: tuple[GPTRun, str]) -> None:
