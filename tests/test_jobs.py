@@ -102,7 +102,7 @@ async def test_events_arrive_in_order_throttled_on_the_ui_thread():
         assert owner.threads == {threading.get_ident()}  # handed over on the UI thread
         # 300 events, but the screen hears of them at most UI_HZ times a second (plus the last)
         assert owner.deliveries <= elapsed * UI_HZ * 2 + 2
-        assert not owner.job.running and not owner.job.busy
+        assert not owner.job.running and not owner.job.busy and owner.job.idle
 
 
 async def test_pause_keeps_the_position_and_resume_continues_exactly():
@@ -194,6 +194,7 @@ async def test_a_call_while_idle_runs_in_a_thread_and_a_failure_is_one_line():
             raise OSError("[Errno 28] No space left on device: 'runs/x.pt'")
 
         owner.job.call(broken, then=results.append, failed=failures.append)
+        assert not owner.job.idle
         await until(pilot, lambda: results and failures, timeout=10)
         assert results[0] != threading.get_ident()
         assert failures == ["[Errno 28] No space left on device: 'runs/x.pt'"]

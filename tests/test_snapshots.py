@@ -34,6 +34,8 @@ def after_one_step(tab_key: str, draw: bool = False):
             canvas.focus()
             for _ in range(8):
                 await pilot.press("space", "down")
+        while not pilot.app.screen.job.idle:  # the tab's view is computed by the pane's job
+            await pilot.pause(0.05)
         await pilot.pause(0.2)
 
     return run_before

@@ -122,6 +122,12 @@ class Job:
         """A worker (perhaps a stopped one finishing its step) has not ended yet."""
         return self._alive > 0
 
+    @property
+    def idle(self) -> bool:
+        """Nothing the job was asked to do is still to come: every worker and call has been
+        handed over (a screen showing what the job computes shows all of it)."""
+        return self._pending == 0 and not self._out
+
     def start(self, work: Callable[[], Iterable[object]]) -> None:
         """Iterate `work()` in a new worker; a previous one is stopped first."""
         self.stop()
