@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from engine.compare import VariantResult
     from engine.data.text import WordTokenizer
     from engine.gpt import GPT
+    from engine.ladder_models import LanguageModel
     from engine.tasks.seq2seq_model import Seq2Seq
 
 
@@ -195,3 +196,64 @@ class ComparisonDone:
 CompareEvent = (
     VariantReady | VariantStep | VariantEval | VariantDiverged | VariantDone | ComparisonDone
 )
+
+
+# -- the ladder of "Let's build GPT" (engine.ladder) -------------------------------------------
+@dataclass(frozen=True)
+class RungStarted:
+    """A rung is built and about to train; `theirs` names the pieces that are the learner's."""
+
+    rung: int
+    name: str
+    parameters: int
+    steps: int
+    lecture: float
+    theirs: list[str]
+
+
+@dataclass(frozen=True)
+class RungStep:
+    """One AdamW step of a rung, with its mini-batch loss."""
+
+    rung: int
+    step: int
+    loss: float
+
+
+@dataclass(frozen=True)
+class RungEval:
+    """A rung's loss estimate: the mean over the same batches of each split every time."""
+
+    rung: int
+    step: int
+    train_loss: float
+    val_loss: float
+
+
+@dataclass(frozen=True)
+class RungResult:
+    """A trained rung: its last estimate, the lecture's figure, a sample, every estimate."""
+
+    rung: int
+    name: str
+    parameters: int
+    steps: int
+    train_loss: float
+    val_loss: float
+    lecture: float
+    seconds: float
+    sample: str
+    theirs: list[str]
+    history: list[RungEval]
+    diverged: str | None
+    model: LanguageModel
+
+
+@dataclass(frozen=True)
+class RungDone:
+    result: RungResult
+
+
+@dataclass(frozen=True)
+class LadderDone:
+    results: list[RungResult]
