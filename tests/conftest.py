@@ -18,11 +18,14 @@ SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
 @pytest.fixture(autouse=True)
 def private_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Each test gets an empty user cache and no $LEARN_GPT_DATA_DIR, so the machine's own
-    downloads never leak into a result."""
+    """Each test gets an empty user cache, no $LEARN_GPT_DATA_DIR and its own progress file,
+    so the machine's own downloads and the learner's progress never leak in or get written."""
     cache = tmp_path_factory.mktemp("cache")
     monkeypatch.setenv("LEARN_GPT_CACHE_DIR", str(cache))
     monkeypatch.delenv("LEARN_GPT_DATA_DIR", raising=False)
+    monkeypatch.setenv(
+        "LEARN_GPT_PROGRESS_FILE", str(tmp_path_factory.mktemp("progress") / "progress.json")
+    )
     return cache
 
 
