@@ -234,7 +234,7 @@ def estimate_loss(
     return means[0], means[1]
 
 
-def _copy_weights(source: nn.Module, target: nn.Module, theirs: list[str]) -> None:
+def copy_weights(source: nn.Module, target: nn.Module, theirs: list[str]) -> None:
     """Give `target` (built with a learner's classes) the reference's initial weights."""
     want = dict(source.named_parameters())
     have = dict(target.named_parameters())
@@ -280,7 +280,7 @@ def build(
             f"rung {rung.number}: building it with your {', '.join(theirs)} raised "
             f"{type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc).strip() else ''}"
         ) from None
-    _copy_weights(reference, model, theirs)
+    copy_weights(reference, model, theirs)
     return model, theirs
 
 
