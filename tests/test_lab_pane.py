@@ -12,8 +12,9 @@ from textual.widgets import Input, Select, Static
 
 from tui.app import LearnGPTApp
 from tui.panes.lab.config import LabConfig, short_name
-from tui.panes.lab.curves import LabCurves, bucket_means, plot_dots
+from tui.panes.lab.curves import LabCurves
 from tui.panes.lab.mask_editor import MaskEditor
+from tui.widgets.curves import bucket_means, plot_dots
 from tui.widgets.heatmap import Heatmap
 
 # The cheat needs about 100 steps to show (the learning rate warms up over the first 100):
@@ -200,8 +201,10 @@ async def test_survives_resizes_and_runs_without_colour(monkeypatch):
 
 
 def test_the_curves_average_steps_per_column_and_stay_joined():
-    assert bucket_means([1.0, 3.0, 5.0, 7.0], total=4, columns=2) == [(0, 2.0), (1, 6.0)]
-    assert bucket_means([2.0], total=100, columns=10) == [(0, 2.0)]  # a run just begun
+    steps = list(enumerate([1.0, 3.0, 5.0, 7.0]))
+    assert bucket_means(steps, total=4, columns=2) == [(0, 2.0), (1, 6.0)]
+    assert bucket_means([(0, 2.0)], total=100, columns=10) == [(0, 2.0)]  # a run just begun
+    assert bucket_means([(0, 4.0), (100, 2.0)], total=100, columns=10) == [(0, 4.0), (9, 2.0)]
     dots = plot_dots([(0, 4.0), (3, 1.0)], lo=1.0, hi=4.0, dot_rows=8)
     assert {c for _, c in dots} == {0, 1, 2, 3}
     assert (0, 0) in dots and (7, 3) in dots  # top-left to bottom-right
