@@ -24,8 +24,13 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from engine.data.text import CharTokenizer, check_length, encode_corpus, load_corpus
-from engine.data.text import train_val_split
+from engine.data.text import (
+    CharTokenizer,
+    check_length,
+    encode_corpus,
+    load_corpus,
+    train_val_split,
+)
 from engine.errors import ConfigError, EngineError
 from engine.events import LadderDone, RungDone, RungEval, RungResult, RungStarted, RungStep
 from engine.ladder_models import (
@@ -92,7 +97,7 @@ RUNGS: tuple[Rung, ...] = (
     Rung(
         1,
         "bigram",
-        "a table of next-character logits, one row per character",
+        "a table of next-character logits",
         2.49,
         "lecture, bigram.py",
         (),
@@ -104,7 +109,7 @@ RUNGS: tuple[Rung, ...] = (
     Rung(
         2,
         "one head",
-        "position embeddings and one self-attention head of size 32",
+        "positions, one attention head of 32",
         2.4,
         "lecture: 'about 2.4'",
         ("head",),
@@ -113,7 +118,7 @@ RUNGS: tuple[Rung, ...] = (
     Rung(
         3,
         "multi-head",
-        "4 heads of 8, joined and projected",
+        "4 heads of 8, joined, projected",
         2.28,
         "lecture",
         _ATTENTION,
@@ -122,7 +127,7 @@ RUNGS: tuple[Rung, ...] = (
     Rung(
         4,
         "feed-forward",
-        "a feed-forward layer after attention",
+        "a feed-forward layer after them",
         2.24,
         "lecture",
         (*_ATTENTION, "feed_forward"),
@@ -131,7 +136,7 @@ RUNGS: tuple[Rung, ...] = (
     Rung(
         5,
         "residual blocks",
-        "3 blocks with residual connections and the 4x projection",
+        "3 residual blocks, 4x feed-forward",
         2.08,
         "lecture",
         (*_ATTENTION, "feed_forward", "block"),
@@ -140,7 +145,7 @@ RUNGS: tuple[Rung, ...] = (
     Rung(
         6,
         "layer norm",
-        "layer norm before attention, before feed-forward and at the end",
+        "layer norm (pre-norm, and at the end)",
         2.06,
         "lecture",
         (*_ATTENTION, "feed_forward", "block", "layer_norm"),
@@ -149,9 +154,8 @@ RUNGS: tuple[Rung, ...] = (
     Rung(
         7,
         "dropout and scale",
-        f"dropout {RUNG7_DROPOUT} and the cpu preset's size: {_CPU_MODEL['n_layer']} layers, "
-        f"{_CPU_MODEL['n_head']} heads, width {_CPU_MODEL['n_embd']}, "
-        f"context {_CPU_MODEL['block_size']}",
+        f"dropout {RUNG7_DROPOUT}, the cpu preset's {_CPU_MODEL['n_layer']} x "
+        f"{_CPU_MODEL['n_embd']}, context {_CPU_MODEL['block_size']}",
         1.48,
         "lecture's GPU run: width 384, 6 layers, 6 heads, context 256, dropout 0.2",
         (*_ATTENTION, "feed_forward", "block", "layer_norm"),
@@ -206,7 +210,9 @@ def load_data(corpus: str = "sample", data_dir: str | Path | None = None) -> Lad
     ids = encode_corpus(loaded.text, tokenizer)
     check_length(len(ids), max(r.block_size for r in RUNGS))
     train_ids, val_ids = train_val_split(ids)
-    check_length(len(val_ids), max(r.block_size for r in RUNGS), "validation text", val_fraction=None)
+    check_length(
+        len(val_ids), max(r.block_size for r in RUNGS), "validation text", val_fraction=None
+    )
     return LadderData(tokenizer, train_ids, val_ids, loaded.source)
 
 
@@ -228,7 +234,9 @@ def estimate_loss(
     means = []
     for split in (data.train_ids, data.val_ids):
         generator = torch.Generator().manual_seed(seed)
-        losses = [float(model(*_batch(split, rung, generator, device))[1]) for _ in range(EVAL_ITERS)]
+        losses = [
+            float(model(*_batch(split, rung, generator, device))[1]) for _ in range(EVAL_ITERS)
+        ]
         means.append(sum(losses) / len(losses))
     model.train()
     return means[0], means[1]

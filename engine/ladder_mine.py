@@ -46,7 +46,9 @@ def load_piece(name: str, path: Path) -> type[nn.Module]:
         raise LadderError(f"importing {path.name} raised {_first_line(exc)}") from None
     cls = getattr(module, cls_name, None)
     if cls is None:
-        raise LadderError(f"{path.name} has no class {cls_name}: keep the stub's `class {cls_name}`")
+        raise LadderError(
+            f"{path.name} has no class {cls_name}: keep the stub's `class {cls_name}`"
+        )
     if not (isinstance(cls, type) and issubclass(cls, nn.Module)):
         raise LadderError(f"{cls_name} in {path.name} is not an nn.Module class")
     return cls
@@ -57,7 +59,9 @@ def find_mine(folder: str | Path) -> Mine:
     folder = Path(folder).expanduser()
     if not folder.is_dir():
         raise LadderError(f"--mine {folder}: not a folder (give the folder of your head.py, ...)")
-    files = {name: folder / f"{name}.py" for name in PIECE_NAMES if (folder / f"{name}.py").is_file()}
+    files = {
+        name: folder / f"{name}.py" for name in PIECE_NAMES if (folder / f"{name}.py").is_file()
+    }
     if not files:
         wanted = ", ".join(f"{name}.py" for name in PIECE_NAMES)
         raise LadderError(

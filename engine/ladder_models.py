@@ -94,9 +94,7 @@ class SingleHeadModel(_Embedded):
 class MultiHeadModel(_Embedded):
     """Rung 3: four narrower heads looking for different things, joined."""
 
-    def __init__(
-        self, vocab_size: int, n_embd: int, block_size: int, n_head: int, pieces: Pieces
-    ):
+    def __init__(self, vocab_size: int, n_embd: int, block_size: int, n_head: int, pieces: Pieces):
         super().__init__(vocab_size, n_embd, block_size)
         head_size = n_embd // n_head
         self.sa_heads = pieces.multi_head(n_embd, n_head, head_size, block_size, head=pieces.head)
@@ -109,9 +107,7 @@ class MultiHeadModel(_Embedded):
 class FeedForwardModel(MultiHeadModel):
     """Rung 4: after the tokens talk, each one thinks about what it heard."""
 
-    def __init__(
-        self, vocab_size: int, n_embd: int, block_size: int, n_head: int, pieces: Pieces
-    ):
+    def __init__(self, vocab_size: int, n_embd: int, block_size: int, n_head: int, pieces: Pieces):
         super().__init__(vocab_size, n_embd, block_size, n_head, pieces)
         self.ffwd = pieces.feed_forward(n_embd)
 

@@ -12,7 +12,16 @@ from typing import Annotated
 
 import typer
 
-from tui.cli import data, exercise, lesson, train_gpt, train_mlp, train_sentences, train_translate
+from tui.cli import (
+    data,
+    exercise,
+    lesson,
+    train_gpt,
+    train_ladder,
+    train_mlp,
+    train_sentences,
+    train_translate,
+)
 from tui.cli.options import DataDir
 
 PANE_NAMES = ("digits", "attention", "lab", "sampling", "lessons")
@@ -29,6 +38,7 @@ train_app.command("mlp")(train_mlp.train_mlp)
 train_app.command("gpt")(train_gpt.train_gpt)
 train_app.command("sentences")(train_sentences.command)
 train_app.command("translate")(train_translate.command)
+train_app.command("ladder")(train_ladder.command)
 app.add_typer(train_app, name="train")
 app.add_typer(data.app, name="data")
 app.add_typer(exercise.app, name="exercise")
