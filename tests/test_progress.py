@@ -6,8 +6,11 @@ from __future__ import annotations
 import errno
 import json
 import os
+import re
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -23,6 +26,7 @@ from engine.progress import (
     record_rung,
     record_step,
 )
+from tui.cli import main
 
 
 @pytest.fixture
@@ -162,3 +166,99 @@ def test_a_path_under_a_file_is_a_warning(tmp_path, monkeypatch):
     now, warning = load()
     assert now == Progress() and warning and "\n" not in warning
     assert record_step(1, 0)  # a warning, no exception
+
+
+# -- the command line ----------------------------------------------------------------------------
+FIXTURES = Path(__file__).parent / "exercise_mistakes"
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run_cli(*args: str, capsys) -> tuple[int, str]:
+    with pytest.raises(SystemExit) as exit_info:
+        main(list(args))
+    out, err = capsys.readouterr()
+    return exit_info.value.code, out + err
+
+
+def test_check_records_the_result_and_list_shows_it(path, capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "200")
+    ok = str(FIXTURES / "feedforward_ok.py")
+    code, out = run_cli("exercise", "check", "feedforward", ok, capsys=capsys)
+    assert code == 0 and "passes" in out
+    assert load()[0].passed("feedforward")
+    record_exercise("attention", passed=False)
+    code, out = run_cli("exercise", "list", capsys=capsys)
+    day = load()[0].exercises["feedforward"][:10]
+    assert code == 0 and re.search(rf"feedforward +✓ {day} ", out)
+    assert re.search(r"attention +tried ", out) and not re.search(r"backprop +(✓|tried)", out)
+    assert f"Your progress is kept in {path}" in out
+    path.write_text("{", encoding="utf-8")
+    code, out = run_cli("exercise", "list", capsys=capsys)
+    (warning,) = [line for line in out.splitlines() if "set aside" in line]
+    assert code == 0 and "not valid JSON" in warning and "Traceback" not in out
+
+
+def watch(*args: str) -> subprocess.Popen:
+    """`learn-gpt exercise watch ARGS` in a child, its output merged and read line by line."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "learn_gpt", "exercise", "watch", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "COLUMNS": "200"},  # carries the private progress file
+        cwd=ROOT,
+    )
+
+
+def read_until(proc: subprocess.Popen, words: str, deadline: float) -> str:
+    """The child's output up to the first line holding `words`; fails past `deadline`."""
+    seen = ""
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        assert line, f"the watch ended before {words!r}:\n{seen}"
+        seen += line
+        if words in line:
+            return seen
+    pytest.fail(f"no {words!r} in time:\n{seen}")
+
+
+def test_watch_checks_again_on_each_save_and_stops_when_it_passes(tmp_path, path):
+    mine = tmp_path / "wrong.py"
+    mine.write_bytes((FIXTURES / "feedforward_transposed.py").read_bytes())
+    proc = watch("feedforward", str(mine))
+    try:
+        deadline = time.monotonic() + 60
+        seen = read_until(proc, "save it to check again (Ctrl-C stops)", deadline)
+        seen += read_until(proc, "hint: your output is transposed", deadline)
+        assert "is wrong at case 1 of 8" in seen
+        mine.write_bytes((FIXTURES / "feedforward_ok.py").read_bytes())
+        later = mine.stat().st_mtime + 5
+        os.utime(mine, (later, later))  # a new stamp even on a coarse clock
+        seen += read_until(proc, "Well done!", deadline)
+        assert "✓ feedforward passes" in seen
+        assert proc.wait(timeout=10) == 0
+    finally:
+        proc.kill()
+        proc.communicate()
+    now = load()[0]
+    assert now.passed("feedforward") and now.last_checks["feedforward"].passed
+
+
+def test_watch_waits_for_a_missing_file_and_ctrl_c_stops_it(tmp_path):
+    proc = watch("feedforward", str(tmp_path / "not_yet.py"))
+    try:
+        seen = read_until(proc, "is not there yet: waiting for it", time.monotonic() + 30)
+        proc.send_signal(signal.SIGINT)
+        rest, _ = proc.communicate(timeout=10)
+    finally:
+        proc.kill()
+    assert proc.returncode == 130
+    assert rest.strip().splitlines() == [f"Stopped watching {tmp_path / 'not_yet.py'}."]
+    assert "Traceback" not in seen + rest
+
+
+def test_watch_refuses_a_folder_and_a_bad_timeout_in_one_line(tmp_path, capsys):
+    code, out = run_cli("exercise", "watch", "feedforward", str(tmp_path), capsys=capsys)
+    assert code == 1 and out.strip() == f"learn-gpt: {tmp_path} is a folder, not a file"
+    code, out = run_cli("exercise", "watch", "feedforward", "--timeout", "0", capsys=capsys)
+    assert code == 2 and out.strip() == "learn-gpt: error: --timeout must be positive, got 0"

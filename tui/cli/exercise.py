@@ -1,11 +1,15 @@
-"""`learn-gpt exercise`: list the exercises, copy a stub to write in, check what was written.
+"""`learn-gpt exercise`: list the exercises, copy a stub to write in, check what was written
+(once, or each time it is saved).
 
 The checking itself is `engine.exercises.check` (a child process with a time limit); this
-module only prints its report with Rich.
+module prints its report with Rich and notes the result in the learner's progress
+(`engine.progress`).
 """
 
 from __future__ import annotations
 
+import stat
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
@@ -21,28 +25,59 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 
+POLL_SECONDS = 0.3  # how often `exercise watch` looks at the file
+
+Name = Annotated[str, typer.Argument(help="The exercise, e.g. backprop (see `exercise list`).")]
+LearnerFile = Annotated[Path | None, typer.Argument(help="Your file.", show_default="./NAME.py")]
+Timeout = Annotated[float, typer.Option(help="Seconds before your code is stopped.")]
+
+
+def print_warning(warning: str | None, console: Console) -> None:
+    """A progress warning: one dim yellow line, and the command carries on."""
+    if warning:
+        console.print(Text(warning, style="dim yellow"), soft_wrap=True)
+
+
+def passed_mark(progress: Any, name: str) -> Text:
+    """✓ and the date of the last pass; else a dim note that it was tried; else nothing."""
+    if progress.passed(name):
+        return Text(f"✓ {progress.exercises[name][:10]}", style="green")
+    if name in progress.last_checks:
+        return Text("tried", style="dim")
+    return Text("")
+
 
 @app.command("list")
 def list_exercises() -> None:
-    """List the exercises, in the course's order."""
+    """List the exercises, in the course's order, with the ones you have passed."""
     from engine.exercises import EXERCISES
+    from engine.progress import load, progress_path
 
+    progress, warning = load()
     console = Console(highlight=False)
+    print_warning(warning, console)
     table = Table(show_header=True, header_style="bold", box=None, padding=(0, 2, 1, 0))
     table.add_column("exercise", style="cyan", no_wrap=True)
+    table.add_column("passed", no_wrap=True)
     table.add_column("what you write")
     for exercise in EXERCISES.values():
-        table.add_row(exercise.name, Text.assemble((exercise.title, "bold"), "\n", exercise.brief))
+        table.add_row(
+            exercise.name,
+            passed_mark(progress, exercise.name),
+            Text.assemble((exercise.title, "bold"), "\n", exercise.brief),
+        )
     console.print(table)
     console.print(
         "Start one with [bold]learn-gpt exercise start NAME[/bold], write the function, "
-        "then [bold]learn-gpt exercise check NAME[/bold]."
+        "then [bold]learn-gpt exercise check NAME[/bold] (or [bold]watch NAME[/bold] to check "
+        "it each time you save)."
     )
+    console.print(Text(f"Your progress is kept in {progress_path()}", style="dim"), soft_wrap=True)
 
 
 @app.command("start")
 def start_exercise(
-    name: Annotated[str, typer.Argument(help="The exercise, e.g. backprop (see `exercise list`).")],
+    name: Name,
     folder: Annotated[Path, typer.Option(help="Where to write NAME.py.")] = Path("."),
 ) -> None:
     """Copy an exercise's stub to NAME.py, never over an existing file."""
@@ -100,25 +135,87 @@ def print_report(report: Any, console: Console) -> None:
         console.print(Padding(Text(report.output, style="dim"), (0, 0, 0, 4)))
 
 
+def check_and_record(name: str, path: Path, timeout: float, console: Console) -> Any:
+    """Check `path`, print the report, note the result in the progress; the report."""
+    from engine.exercises import check
+    from engine.progress import record_exercise
+
+    with console.status(f"Checking {path} against the reference…"):
+        report = check(name, path, timeout=timeout)
+    print_report(report, console)
+    print_warning(record_exercise(name, report.passed), console)
+    return report
+
+
 @app.command("check")
-def check_exercise(
-    name: Annotated[str, typer.Argument(help="The exercise, e.g. backprop.")],
-    path: Annotated[
-        Path | None, typer.Argument(help="Your file.", show_default="./NAME.py")
-    ] = None,
-    timeout: Annotated[float, typer.Option(help="Seconds before your code is stopped.")] = 20.0,
-) -> None:
+def check_exercise(name: Name, path: LearnerFile = None, timeout: Timeout = 20.0) -> None:
     """Check your function against the reference on many random cases."""
-    from engine.exercises import check, get_exercise
+    from engine.exercises import get_exercise
 
     exercise = get_exercise(name)
     path = path if path is not None else Path(f"{exercise.name}.py")
-    console = Console(highlight=False)
-    with console.status(f"Checking {path} against the reference…"):
-        report = check(exercise.name, path, timeout=timeout)
-    print_report(report, console)
+    report = check_and_record(exercise.name, path, timeout, Console(highlight=False))
     if not report.passed:
         raise typer.Exit(1)
+
+
+def file_stamp(path: Path) -> tuple[int, int, int] | None:
+    """What a save changes (modification time, size, inode); None while there is no file."""
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    return (info.st_mtime_ns, info.st_size, info.st_ino) if stat.S_ISREG(info.st_mode) else None
+
+
+@app.command("watch")
+def watch_exercise(name: Name, path: LearnerFile = None, timeout: Timeout = 20.0) -> None:
+    """Check your file now, then again each time you save it, until it passes (exit 0).
+
+    A missing file is waited for (`exercise start NAME` writes it). Ctrl-C stops (exit 130)."""
+    from engine.errors import ConfigError, EngineError
+    from engine.exercises import get_exercise
+
+    exercise = get_exercise(name)
+    path = path if path is not None else Path(f"{exercise.name}.py")
+    if not timeout > 0:
+        raise ConfigError(f"--timeout must be positive, got {timeout:g}")
+    if path.is_dir():
+        raise EngineError(f"{path} is a folder, not a file")
+    console = Console(highlight=False)
+    console.print(Text(f"watching {path}: save it to check again (Ctrl-C stops)", style="bold"))
+    checked: tuple[int, int, int] | None = None  # the file as last checked
+    waiting = False
+    try:
+        while True:
+            stamp = file_stamp(path)
+            if stamp is None and not waiting:
+                console.print(
+                    Text(
+                        f"{path} is not there yet: waiting for it "
+                        f"(`learn-gpt exercise start {exercise.name}` writes it)",
+                        style="dim",
+                    )
+                )
+            waiting = stamp is None
+            time.sleep(POLL_SECONDS)
+            # check only a file that has changed and then held still for a poll (saved whole)
+            if stamp is None or stamp == checked or file_stamp(path) != stamp:
+                continue
+            checked = stamp
+            try:
+                report = check_and_record(exercise.name, path, timeout, console)
+            except EngineError:  # removed between the look and the check: wait for it again
+                continue
+            if report.passed:
+                console.print(Text(f"Well done! Stopped watching {path}.", style="bold"))
+                return
+            console.print(
+                Text(f"checked at {time.strftime('%H:%M:%S')}: save {path} to check again", "dim")
+            )
+    except KeyboardInterrupt:
+        console.print(f"Stopped watching {path}.")
+        raise typer.Exit(130) from None
 
 
 def checked_backprop(path: Path, console: Console | None = None) -> Callable[..., Any]:
