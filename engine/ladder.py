@@ -162,7 +162,7 @@ RUNGS: tuple[Rung, ...] = (
         _scaled,
         steps=_CPU_TRAIN["max_iters"],
         lr=_CPU_TRAIN["learning_rate"],
-        eval_interval=250,
+        eval_interval=500,
         batch_size=_CPU_TRAIN["batch_size"],
         block_size=_CPU_MODEL["block_size"],
     ),
