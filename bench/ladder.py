@@ -1,0 +1,126 @@
+"""The ladder of "Let's build GPT" against the lecture's validation losses, and its speed.
+
+Prints:
+1. the machine: torch version, cores, threads, load average before and after each ladder;
+2. the full ladder (the lecture's settings) on tiny Shakespeare: per rung the parameters, the
+   validation loss, the lecture's figure, the difference, whether rungs 1-6 are within 0.05 of
+   it, and the seconds; rung 7 is the cpu preset's size with dropout, beside the lecture's GPU
+   figure (a different model: never compared for the 0.05);
+3. the same ladder on the bundled sample (the app's and the CLI's default corpus);
+4. the quick ladder (`--iters 1500`) on the sample: losses, whether each rung is lower than the
+   one before, and the total seconds against the 3-minute target.
+Figures only, never asserts.
+Run: python bench/ladder.py [--data-dir DIR] [--only full|sample|quick] [--iters 1500]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+from engine.data.digits import DataError
+from engine.device import use_threads
+from engine.events import RungDone
+from engine.ladder import Rung, get_rungs, load_data, quick, train_rung
+
+DEFAULT_DATA_DIR = Path(__file__).resolve().parents[2] / "shared" / "data"
+WITHIN = 0.05  # of the lecture's figure, for rungs 1-6 at the lecture's settings
+QUICK_TARGET_S = 180.0
+
+
+def load_avg() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def ladder(title: str, rungs: list[Rung], corpus: str, data_dir: Path, compare: bool) -> list:
+    try:
+        data = load_data(corpus, data_dir)
+    except DataError as exc:
+        print(f"\n{title}: skipped ({exc})")
+        return []
+    print(f"\n{title}\n  {data.source}; load average {load_avg()}")
+    print(
+        f"  {'rung':<22} {'params':>8} {'steps':>6} {'val':>7} {'lecture':>8} {'diff':>7}"
+        f"  {'':<10} {'seconds':>7}"
+    )
+    results, started = [], time.perf_counter()
+    for rung in rungs:
+        result = next(e.result for e in train_rung(rung, data) if isinstance(e, RungDone))
+        results.append(result)
+        diff = result.val_loss - result.lecture
+        verdict = ""
+        if compare:
+            verdict = (
+                "lecture GPU"
+                if rung.number == 7
+                else "within"
+                if abs(diff) <= WITHIN
+                else "OUTSIDE"
+            )
+        print(
+            f"  {rung.number} {rung.name:<20} {result.parameters:>8,} {result.steps:>6,} "
+            f"{result.val_loss:>7.4f} {result.lecture:>8.2f} {diff:>+7.3f}  {verdict:<10} "
+            f"{result.seconds:>7.1f}",
+            flush=True,
+        )
+    total = time.perf_counter() - started
+    print(f"  total {total:.1f} s; load average {load_avg()}")
+    if compare:
+        near = [r for r in results if r.rung <= 6]
+        inside = sum(abs(r.val_loss - r.lecture) <= WITHIN for r in near)
+        print(f"  rungs 1-6 within {WITHIN} of the lecture: {inside} of {len(near)}")
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
+    parser.add_argument("--only", choices=("full", "sample", "quick"))
+    parser.add_argument("--iters", type=int, default=1500, help="the quick ladder's steps")
+    args = parser.parse_args()
+    threads = use_threads(1)
+    print(
+        f"torch {torch.__version__}, {os.cpu_count()} cores, {threads} thread, "
+        f"python {sys.version.split()[0]}"
+    )
+    if args.only in (None, "full"):
+        ladder(
+            "Full ladder, the lecture's settings, tiny Shakespeare",
+            get_rungs("1-7"),
+            "tinyshakespeare",
+            args.data_dir,
+            compare=True,
+        )
+    if args.only in (None, "sample"):
+        ladder(
+            "Full ladder, the lecture's settings, the bundled sample",
+            get_rungs("1-6"),
+            "sample",
+            args.data_dir,
+            compare=False,
+        )
+    if args.only in (None, "quick"):
+        started = time.perf_counter()
+        results = ladder(
+            f"Quick ladder (--iters {args.iters}), the bundled sample",
+            [quick(rung, args.iters) for rung in get_rungs("1-6")],
+            "sample",
+            args.data_dir,
+            compare=False,
+        )
+        seconds = time.perf_counter() - started
+        losses = [r.val_loss for r in results]
+        falling = all(b < a for a, b in zip(losses, losses[1:]))
+        print(
+            f"  each rung lower than the one before: {'yes' if falling else 'NO'}; "
+            f"{seconds:.1f} s with loading, target {QUICK_TARGET_S:.0f} s"
+        )
+
+
+if __name__ == "__main__":
+    main()
