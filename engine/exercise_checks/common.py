@@ -9,6 +9,8 @@ An exercise module (one per exercise, beside this one) defines:
   uses ("nabla_w[0]"); raises `Wrong` when the structure is not what the docstring says;
 - `VARIANTS`: known mistakes, each a function with the learner's signature and the hint to
   give when the learner's output matches it;
+- for an exercise where the learner writes a class (an nn.Module), `adapt(cls) -> fn`: the
+  class as a function of a case's arguments (see `piece_cases`); `FUNCTION` is the class's name;
 - optionally `observe(got, expected, case) -> list[str]` (facts about a wrong output, such as
   "row 3 sums to 0.74"), `extra_checks(fn) -> list[str] | None` (checks beyond comparing
   outputs), `MAY_MODIFY_INPUTS`, and the tolerances `RTOL`, `ATOL`.

@@ -4,10 +4,11 @@
 
     python -c "...; main()" NAME PATH
 
-The child imports the learner's file, runs their function and the reference on every case,
-and writes JSON lines to its stdout: {"case": i, "of": n, "label": ...} as each case starts (so a
-parent that has to stop a loop that never ends can say where it was), then one
-{"report": {...}} at the end. Anything the learner's code prints goes to stderr instead.
+The child imports the learner's file, runs their function (or builds and runs their class: the
+exercise module's `adapt`, see `piece_cases`) and the reference on every case, and writes JSON
+lines to its stdout: {"case": i, "of": n, "label": ...} as each case starts (so a parent that
+has to stop a loop that never ends can say where it was), then one {"report": {...}} at the
+end. Anything the learner's code prints goes to stderr instead.
 
 `check_function(name, fn)` does the same work in-process, for a function already loaded.
 """
@@ -159,6 +160,8 @@ def check_function(
                 ],
                 **counts,
             )
+        except Wrong as wrong:  # a class exercise's piece that cannot even be built as asked
+            return _report("mismatch", [where, *wrong.lines], **counts)
         except Exception as exc:
             lines = [where, f"{function} raised {_exception_line(exc)}", *_where(exc, learner_file)]
             if isinstance(exc, TypeError) and function in str(exc) and "argument" in str(exc):
@@ -258,12 +261,20 @@ def check_file(name: str, path: Path, progress: Progress | None = None) -> dict:
         lines = [f"importing {path.name} raised {_exception_line(exc)}", *_where(exc, str(path))]
         return _report("import_error", lines)
     fn = getattr(learner, function, None)
+    adapt = getattr(module, "adapt", None)  # a class exercise: run the class as a function
     if fn is None:
+        kind, stub = "function", f"def {module.SIGNATURE}"
+        if adapt is not None:
+            kind, stub = "class", f"class {function}(nn.Module)"
         return _report(
-            "no_function",
-            [f"{path.name} has no function `{function}`: keep the stub's `def {module.SIGNATURE}`"],
+            "no_function", [f"{path.name} has no {kind} `{function}`: keep the stub's `{stub}`"]
         )
-    if not callable(fn):
+    if adapt is not None:
+        try:
+            fn = adapt(fn)
+        except Wrong as wrong:
+            return _report("no_function", wrong.lines)
+    elif not callable(fn):
         return _report("no_function", [f"`{function}` in {path.name} is not a function"])
     try:
         return check_function(name, fn, learner_file=str(path), progress=progress)
