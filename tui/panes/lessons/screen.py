@@ -5,10 +5,19 @@ lesson's current step. `g` (or enter) follows the step: it opens the pane the st
 it up (`apply_lesson`), and shows the step beside it in the lesson sidebar, where ctrl+n and
 ctrl+b carry on. Reading here moves only this pane's cursor; what the sidebar shows is what was
 last set up.
+
+The steps seen are kept in the learner's progress (engine.progress) and counted in the list
+("2/5", then ✓). A step counts as seen once the learner moves to it or from it with n or b,
+follows it with g, or comes back to it from the sidebar; looking over the list marks nothing.
+The file is written in a worker thread, and a problem with it is one notification.
 """
 
 from __future__ import annotations
 
+from functools import partial
+from typing import TYPE_CHECKING
+
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -18,6 +27,9 @@ from textual.widgets.option_list import Option
 
 from tui.panes.base import LessonState, PaneScreen, follow_step, lesson_state, pane_help
 from tui.panes.catalog import PANES
+
+if TYPE_CHECKING:
+    from lessons.loader import Lesson
 
 HELP = pane_help(__file__)
 
@@ -41,21 +53,23 @@ class LessonsScreen(PaneScreen):
         self.step = 0  # its step shown
         self.steps_at: dict[int, int] = {}  # lesson number -> the step last shown
         self.synced: tuple[int, int] | None = None  # app.lesson as last followed here
+        self.seen: dict[int, set[int]] = {}  # lesson number -> the steps seen, kept in progress
+        self.progress_warning: str | None = None  # from loading the progress, shown on mount
 
     # -- layout ------------------------------------------------------------------------------
     def compose_body(self) -> ComposeResult:
+        from engine.progress import load
         from lessons.loader import LessonError, load_lessons
 
         try:
             self.lessons = load_lessons()
         except LessonError as exc:
             self.error = str(exc)
+        progress, self.progress_warning = load()
+        self.seen = {lesson: set(steps) for lesson, steps in progress.steps.items()}
         with Horizontal(id="lessons-body"):
             yield OptionList(
-                *(
-                    Option(f"{lesson.number} {lesson.title}", id=str(lesson.number))
-                    for lesson in self.lessons
-                ),
+                *(Option(self.list_prompt(s), id=str(s.number)) for s in self.lessons),
                 id="lessons-list",
             )
             with Vertical(id="lesson-main"):
@@ -65,6 +79,8 @@ class LessonsScreen(PaneScreen):
                 yield Label("", id="lesson-keys")
 
     def on_mount(self) -> None:
+        if self.progress_warning:
+            self.notify(self.progress_warning, severity="warning", timeout=8)
         if self.error or not self.lessons:
             self.query_one("#lesson-where", Label).update("No lessons to show")
             self.query_one("#lesson-text", Markdown).update(
@@ -76,6 +92,41 @@ class LessonsScreen(PaneScreen):
         self.show_step()
 
     # -- showing -----------------------------------------------------------------------------
+    def list_prompt(self, lesson: Lesson) -> Text:
+        """The lesson's line in the list: number, title, and how many of its steps were seen."""
+        total = len(lesson.steps)
+        seen = len({s for s in self.seen.get(lesson.number, ()) if s < total})
+        if seen == total:
+            mark = (" ✓", "green")
+        else:
+            mark = (f" {seen}/{total}" if seen else "", "dim")
+        return Text.assemble(f"{lesson.number} {lesson.title}", mark)
+
+    def mark_seen(self, step: int) -> None:
+        """Count `step` of the lesson shown as seen: in the list now, in the progress file from
+        a worker thread (a warning, never an exception, if it cannot be written)."""
+        lesson = self.lesson
+        seen = self.seen.setdefault(lesson.number, set())
+        if step in seen:
+            return
+        seen.add(step)
+        self.query_one(OptionList).replace_option_prompt(
+            str(lesson.number), self.list_prompt(lesson)
+        )
+        self.run_worker(
+            partial(self.save_step, lesson.number, step),
+            thread=True,
+            group="progress",
+            exit_on_error=False,
+        )
+
+    def save_step(self, lesson: int, step: int) -> None:
+        from engine.progress import record_step
+
+        warning = record_step(lesson, step)
+        if warning:
+            self.app.call_from_thread(self.notify, warning, severity="warning", timeout=8)
+
     @property
     def lesson(self):  # noqa: ANN201 - lessons.loader.Lesson
         return self.lessons[self.index]
@@ -114,6 +165,7 @@ class LessonsScreen(PaneScreen):
         self.steps_at[now[0]] = now[1]
         self.query_one(OptionList).highlighted = index
         self.show_step()
+        self.mark_seen(self.step)
 
     @on(OptionList.OptionHighlighted, "#lessons-list")
     def on_lesson_highlighted(self, event: OptionList.OptionHighlighted) -> None:
@@ -137,9 +189,11 @@ class LessonsScreen(PaneScreen):
             return
         step = self.step + delta
         if 0 <= step < len(self.lesson.steps):
+            self.mark_seen(self.step)  # the step read before the key
             self.step = step
             self.steps_at[self.lesson.number] = step
             self.show_step()
+            self.mark_seen(step)
         elif step >= len(self.lesson.steps) and self.index + 1 < len(self.lessons):
             self.notify(f"End of lesson {self.lesson.number}: ↓ for the next lesson.", timeout=3)
 
@@ -148,6 +202,7 @@ class LessonsScreen(PaneScreen):
             return
         state = LessonState(self.lesson, self.step)
         self.synced = (self.lesson.number, self.step)
+        self.mark_seen(self.step)
         await follow_step(self.app, state)
 
     async def action_lesson_step(self, delta: int) -> None:
