@@ -37,7 +37,7 @@ STUBS_DIR = Path(next(iter(lessons.__path__))).resolve() / "exercises"
 
 @dataclass(frozen=True)
 class Exercise:
-    name: str  # the file's and the function's name
+    name: str  # the file's name, and the function's for a function exercise
     title: str
     brief: str  # one paragraph: what to write, and what it is checked against
 
@@ -104,6 +104,43 @@ EXERCISES: dict[str, Exercise] = {
             "from (divide by the temperature, keep the top k, softmax), then draw a token with "
             "the generator you are given. The probabilities are checked against "
             "engine.sample.next_token_probs; the draws against the probabilities.",
+        ),
+        Exercise(
+            "head",
+            "One head of self-attention, as a module",
+            "Write the lecture's Head, an nn.Module: key, query and value linears, scores "
+            "scaled by 1/√head_size, the future masked, softmax over the keys, the values "
+            "averaged. Checked against engine.ladder_pieces.Head holding the same weights, "
+            "T = 1 and T < block_size included.",
+        ),
+        Exercise(
+            "multi_head",
+            "Multi-head attention, as a module",
+            "Write the lecture's MultiHeadAttention: num_heads heads of the class you are "
+            "given, their outputs joined side by side and projected back to n_embd. Checked "
+            "against engine.ladder_pieces.MultiHeadAttention, with the engine's Head inside "
+            "both.",
+        ),
+        Exercise(
+            "feed_forward",
+            "The feed-forward layer, as a module",
+            "Write the lecture's FeedForward: a linear layer 4x wider, a ReLU, a linear layer "
+            "back, dropout. Checked against engine.ladder_pieces.FeedForward holding the same "
+            "weights.",
+        ),
+        Exercise(
+            "block",
+            "A transformer block, as a module",
+            "Write the lecture's Block: x + sa(ln1(x)), then x + ffwd(ln2(x)), built from the "
+            "attention, feed-forward and norm classes you are given. Checked against "
+            "engine.ladder_pieces.Block, with and without layer norm.",
+        ),
+        Exercise(
+            "layer_norm",
+            "Layer norm by hand",
+            "Write the lecture's LayerNorm1d as a module: each position's features get mean 0 "
+            "and variance 1, then the learned gamma and beta; no nn.LayerNorm. Checked against "
+            "engine.ladder_pieces.LayerNorm on 2-D and 3-D inputs and a large eps.",
         ),
     )
 }

@@ -13,4 +13,9 @@ NAMES = (
     "attention",
     "multi_head_attention",
     "sample",
+    "head",
+    "multi_head",
+    "feed_forward",
+    "block",
+    "layer_norm",
 )

@@ -1,0 +1,15 @@
+"""Mistake: the hidden layer as wide as x, not 4x."""
+
+from torch import nn
+
+
+class FeedForward(nn.Module):
+    def __init__(self, n_embd, dropout=0.0):
+        super().__init__()
+        hidden = n_embd
+        self.net = nn.Sequential(
+            nn.Linear(n_embd, hidden), nn.ReLU(), nn.Linear(hidden, n_embd), nn.Dropout(dropout)
+        )
+
+    def forward(self, x):
+        return self.net(x)
