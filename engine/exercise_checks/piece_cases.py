@@ -20,7 +20,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from engine.exercise_checks.common import Case, Named, Wrong, as_tensor, gen, shape
+from engine.exercise_checks.common import ATOL, RTOL, Case, Named, Wrong, as_tensor, gen, shape
 from engine.ladder import LadderError, copy_weights
 
 ARG_NAMES = ("build", "x")
@@ -128,7 +128,7 @@ def ignored_classes(
     ignored = []
     for key in keys:
         swapped = replace(build, given={**build.given, key: negated(build.given[key])})
-        if not torch.allclose(fn(swapped, x), reference(swapped, x), rtol=1e-4, atol=1e-5):
+        if not torch.allclose(fn(swapped, x), reference(swapped, x), rtol=RTOL, atol=ATOL):
             ignored.append(key)
     if not ignored:
         return None
