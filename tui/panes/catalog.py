@@ -21,6 +21,7 @@ PANES: dict[str, Pane] = {
     "lab": Pane("Lab", "Train two variants side by side"),
     "sampling": Pane("Sampling", "Watch a GPT learn to write"),
     "lessons": Pane("Lessons", "From the digit network to GPT, step by step"),
+    "build": Pane("Build", "The GPT of the lecture, rung by rung"),
 }
 
 
