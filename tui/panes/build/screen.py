@@ -133,6 +133,14 @@ class BuildScreen(RunPane):
     def _status(self, text: str) -> None:
         self.query_one("#build-status", Label).update(text)
 
+    def _progress(self, text: str) -> None:
+        """How training goes, while it goes: events still on their way after a pause or a stop
+        only move the step the status names."""
+        if self.state == "running":
+            self._status(text)
+        else:
+            self.watch_state(self.state)
+
     def _where(self) -> str:
         if self.training is None:
             return "the ladder"
@@ -262,13 +270,13 @@ class BuildScreen(RunPane):
             if not yours:
                 self.query_one(LadderTable).started(event.rung, event.parameters)
             self.query_one(LadderTable).select(event.rung)
-            self._status(f"Building rung {event.rung} ({event.name})…")
+            self._progress(f"Building rung {event.rung} ({event.name})…")
 
     def show_rung_step(self, events: list[RungStep]) -> None:
         last = events[-1]
         self.step = last.step
         yours = " with your classes" if self.training and self.training[1] else ""
-        self._status(
+        self._progress(
             f"Rung {last.rung}{yours}: step {last.step}/{self.steps.get(last.rung, '?')}  "
             f"loss {last.loss:.3f}  ·  p pauses, x stops"
         )
