@@ -156,7 +156,7 @@ async def test_your_head_agrees_with_the_reference_and_one_without_the_mask_part
         assert part.step == 0 and part.largest > 0.05  # it sees the next character at once
         assert mine.val_loss < screen.results[2].val_loss  # so it "wins": by cheating
         assert cell(screen, 2, "pieces") == "head: yours ✗"
-        assert "parts from the reference at step 0" in text(screen, "#build-detail")
+        assert "parts from the reference at step 0" in text(screen, "#build-sample")
         assert "yours, val " in text(screen, "#build-sample")
 
         broken = tmp_path / "broken"

@@ -56,3 +56,55 @@ def test_digits_after_one_mini_batch(snap_compare, size, tab):
 def test_digits_draw(snap_compare, size):
     run_before = after_one_step("d", draw=True)
     assert snap_compare(LearnGPTApp(), terminal_size=size, run_before=run_before)
+
+
+async def a_finished_ladder(pilot) -> None:
+    """The Build pane after rungs 1-3 of 60 steps, from fixed events (their losses, seconds
+    and samples written here), rung 2 also trained with a learner's Head that parts."""
+    from engine.events import LadderDone, RungDone, RungEval, RungResult, RungStarted
+
+    await engine_ready(pilot)
+    screen = pilot.app.screen
+    screen.apply_lesson({"rungs": "1-3", "iters": 60})
+
+    def result(rung: int, name: str, vals: list[float], theirs: list[str]) -> RungResult:
+        history = [RungEval(rung, 6 * i, v + 0.05, v) for i, v in enumerate(vals)]
+        return RungResult(
+            rung,
+            name,
+            4225 + 3000 * rung,
+            60,
+            vals[-1] + 0.05,
+            vals[-1],
+            2.4,
+            2.0 * rung,
+            "First Citizen:\nBefore we proceed any further, hear me speak." * rung,
+            theirs,
+            history,
+            None,
+            None,  # type: ignore[arg-type] - no model to show
+        )
+
+    curves = {
+        1: [4.4 - 0.04 * i for i in range(11)],
+        2: [4.3 - 0.11 * i for i in range(11)],
+        3: [4.3 - 0.12 * i for i in range(11)],
+    }
+    done = [result(n, screen.rungs[n].name, vals, []) for n, vals in curves.items()]
+    for r in done:
+        screen.show_rung_started([RungStarted(r.rung, r.name, r.parameters, 60, 2.4, [])])
+        screen.show_rung_eval(r.history)
+        screen.show_rung_done([RungDone(r)])
+    screen.show_ladder_done([LadderDone(done)])
+    yours = result(2, "one head", [4.3 - 0.15 * i for i in range(11)], ["head"])
+    screen.show_rung_started([RungStarted(2, "one head", yours.parameters, 60, 2.4, ["head"])])
+    screen.show_rung_eval(yours.history)
+    screen.show_rung_done([RungDone(yours)])
+    screen.state = "done"
+    await pilot.pause(0.2)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 36)], ids=lambda s: f"{s[0]}x{s[1]}")
+def test_build_a_finished_ladder(snap_compare, size):
+    run_before = a_finished_ladder
+    assert snap_compare(LearnGPTApp(pane="build"), terminal_size=size, run_before=run_before)

@@ -356,7 +356,7 @@ class BuildScreen(RunPane):
             sample.append_text(shown(result.sample))
         if rung.number in self.yours:
             mine, part = self.yours[rung.number]
-            line += f" Yours ({', '.join(mine.theirs)}) {part.describe()}."
+            sample.append(f"\nyours ({', '.join(mine.theirs)}) {part.describe()}", style="bold")
             if part.step is not None:
                 sample.append(f"\nyours, val {mine.val_loss:.3f}: ", style="dim")
                 sample.append_text(shown(mine.sample))

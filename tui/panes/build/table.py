@@ -12,14 +12,14 @@ if TYPE_CHECKING:
     from engine.events import RungResult
     from engine.ladder import Rung
 
-COLUMNS = (  # key: heading
-    ("rung", "rung"),
-    ("val", "val loss"),
-    ("lecture", "lecture"),
-    ("params", "params"),
-    ("seconds", "s"),
-    ("pieces", "pieces"),
-    ("adds", "adds"),
+COLUMNS = (  # key, heading, width (None: as wide as the widest rung's)
+    ("rung", "rung", None),
+    ("val", "val loss", 8),
+    ("lecture", "lecture", 7),
+    ("params", "params", 6),
+    ("seconds", "s", 4),
+    ("pieces", "pieces", 13),
+    ("adds", "adds", None),
 )
 
 
@@ -31,8 +31,10 @@ def size(parameters: int) -> str:
 
 
 def pieces_text(theirs: list[str]) -> str:
-    """'head: yours', 'head, multi_head: yours', or 'reference'."""
-    return f"{', '.join(theirs)}: yours" if theirs else "reference"
+    """'head: yours', '3 of yours' (the detail below the table names them), or 'reference'."""
+    if len(theirs) > 1:
+        return f"{len(theirs)} of yours"
+    return f"{theirs[0]}: yours" if theirs else "reference"
 
 
 class LadderTable(DataTable):
@@ -41,13 +43,16 @@ class LadderTable(DataTable):
     def __init__(self, *, id: str | None = None) -> None:  # noqa: A002
         super().__init__(id=id, cursor_type="row", zebra_stripes=True)
 
-    def on_mount(self) -> None:
-        for key, heading in COLUMNS:
-            self.add_column(heading, key=key)
-
     def list_rungs(self, rungs: list[Rung]) -> None:
-        """An empty row for each rung, the lecture's figure already in it."""
-        self.clear()
+        """An empty row for each rung, the lecture's figure already in it. The columns are as
+        wide as all they will hold, so filling them in moves nothing."""
+        self.clear(columns=True)
+        widest = {
+            "rung": max(len(f"{r.number} {r.name}") for r in rungs),
+            "adds": max(len(r.adds) for r in rungs),
+        }
+        for key, heading, width in COLUMNS:
+            self.add_column(heading, key=key, width=width or widest[key])
         for rung in rungs:
             self.add_row(
                 f"{rung.number} {rung.name}",
@@ -72,21 +77,21 @@ class LadderTable(DataTable):
 
     def started(self, number: int, parameters: int) -> None:
         if self.has_rung(number):
-            self.update_cell(str(number), "params", size(parameters), update_width=True)
+            self.update_cell(str(number), "params", size(parameters))
 
     def done(self, result: RungResult, pieces: str) -> None:
         key = str(result.rung)
         if not self.has_rung(result.rung):
             return
-        val = f"{result.val_loss:.3f}" + (" (diverged)" if result.diverged else "")
-        self.update_cell(key, "val", Text(val, style="bold"), update_width=True)
-        self.update_cell(key, "params", size(result.parameters), update_width=True)
-        self.update_cell(key, "seconds", f"{result.seconds:.0f}", update_width=True)
+        val = f"{result.val_loss:.3f}" + ("!" if result.diverged else "")  # the detail says why
+        self.update_cell(key, "val", Text(val, style="bold"))
+        self.update_cell(key, "params", size(result.parameters))
+        self.update_cell(key, "seconds", f"{result.seconds:.0f}")
         self.set_pieces(result.rung, pieces)
 
     def set_pieces(self, number: int, pieces: str) -> None:
         """Whose pieces the rung was built from ('head: yours ✓' once yours has trained)."""
-        self.update_cell(str(number), "pieces", pieces, update_width=True)
+        self.update_cell(str(number), "pieces", pieces)
 
     def selected(self) -> int | None:
         """The rung number under the cursor."""
