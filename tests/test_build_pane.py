@@ -148,6 +148,10 @@ async def test_your_head_agrees_with_the_reference_and_one_without_the_mask_part
         assert cell(screen, 2, "pieces") == "head: yours ✓"
         assert "agrees with the reference" in text(screen, "#build-status")
         assert len(screen.query_one(Curves).series["yours"]) == 11
+        from engine.progress import load
+
+        assert load()[0].rungs[2].theirs == ("head",)  # kept in the learner's progress
+        assert "Exercises: head not yet; yours last trained to val" in text(screen, "#build-detail")
 
         await fields(pilot, mine=folder(tmp_path, "no-mask", NO_MASK_HEAD))
         await pilot.press("m")

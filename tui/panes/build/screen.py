@@ -37,6 +37,7 @@ from tui.widgets.form import SettingsError
 if TYPE_CHECKING:
     from engine.events import LadderDone, RungDone, RungEval, RungResult, RungStarted, RungStep
     from engine.ladder import Rung
+    from engine.progress import Progress
 
 LESSON_KEYS = ("rungs", "iters", "corpus", "mine", "seed", "select")
 YOURS = "yours"  # the curve of the rung trained with the learner's classes
@@ -68,6 +69,7 @@ class BuildScreen(RunPane):
         self.steps: dict[int, int] = {}  # steps of the rung being trained
         self.step = 0
         self.summary = ""  # what the status says once done
+        self.progress: Progress | None = None  # the learner's exercises and own-code rungs
 
     # -- layout ------------------------------------------------------------------------------
     def compose_body(self) -> ComposeResult:
@@ -108,6 +110,7 @@ class BuildScreen(RunPane):
         from engine.data.text import CORPORA
 
         self.query_one(BuildSettings).offer(tuple(CORPORA))
+        self._load_progress()
         self._list_chosen(quiet=True)
         self.state = "idle"
 
@@ -132,6 +135,13 @@ class BuildScreen(RunPane):
 
     def _status(self, text: str) -> None:
         self.query_one("#build-status", Label).update(text)
+
+    def _load_progress(self) -> None:
+        from engine.progress import load
+
+        self.progress, warning = load()
+        if warning:
+            self.notify(warning, severity="warning")
 
     def _progress(self, text: str) -> None:
         """How training goes, while it goes: events still on their way after a pause or a stop
@@ -301,6 +311,7 @@ class BuildScreen(RunPane):
                 self.yours[number] = (result, part)
                 mark = "✓" if part.step is None else "✗"
                 table.set_pieces(number, f"{pieces_text(result.theirs)} {mark}")
+                self._record(result)
                 self.summary = f"Rung {number} with your {', '.join(result.theirs)}: " + (
                     part.describe()
                 )
@@ -320,6 +331,15 @@ class BuildScreen(RunPane):
             f"Climbed {len(results)} rung{'s' if len(results) != 1 else ''} in {seconds:.0f} s: "
             f"val {results[0].val_loss:.2f} → {results[-1].val_loss:.2f}. s: again; m: yours."
         )
+
+    def _record(self, result: RungResult) -> None:
+        """Keep the rung trained with the learner's code in their progress (a tiny write)."""
+        from engine.progress import record_rung
+
+        warning = record_rung(result.rung, result.theirs, result.val_loss)
+        if warning:
+            self.notify(warning, severity="warning")
+        self._load_progress()
 
     # -- what the pane shows -----------------------------------------------------------------
     def _show_bars(self) -> None:
@@ -346,6 +366,13 @@ class BuildScreen(RunPane):
             return
         note = "" if rung.lecture_note == "lecture" else f" ({rung.lecture_note})"
         line = f"Rung {rung.number}, {rung.name}: {rung.adds}. Lecture {rung.lecture:.2f}{note}."
+        if rung.uses and self.progress is not None:
+            line += " Exercises: " + ", ".join(
+                f"{name} ✓ passes its check" if self.progress.passed(name) else f"{name} not yet"
+                for name in rung.uses
+            )
+            record = self.progress.rungs.get(rung.number)
+            line += f"; yours last trained to val {record.val_loss:.3f}." if record else "."
         result = self.results.get(rung.number)
         if result is None:
             sample.append("its sample shows here once it has trained", style="dim")
