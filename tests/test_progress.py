@@ -207,6 +207,8 @@ def watch(*args: str) -> subprocess.Popen:
         text=True,
         env={**os.environ, "COLUMNS": "200"},  # carries the private progress file
         cwd=ROOT,
+        # Ctrl-C reaches it even where this runs with SIGINT ignored (a background job)
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
 
 

@@ -214,7 +214,9 @@ def watch_exercise(name: Name, path: LearnerFile = None, timeout: Timeout = 20.0
                 Text(f"checked at {time.strftime('%H:%M:%S')}: save {path} to check again", "dim")
             )
     except KeyboardInterrupt:
-        console.print(f"Stopped watching {path}.")
+        # a console of its own: a Ctrl-C in the middle of a print leaves that line in the
+        # first one's buffer, and its next print would write it again
+        Console(stderr=True, highlight=False).print(f"Stopped watching {path}.")
         raise typer.Exit(130) from None
 
 
