@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -41,13 +42,18 @@ from engine.ladder_models import (
     MultiHeadModel,
     SingleHeadModel,
 )
-from engine.ladder_pieces import Pieces
+from engine.ladder_pieces import CLASS_NAMES, Pieces
 from engine.train_config import PRESETS
 
 N_EMBD, BLOCK_SIZE, BATCH_SIZE, N_HEAD, N_LAYER = 32, 8, 32, 4, 3
 EVAL_ITERS = 200
 SAMPLE_CHARS = 200
 DIVERGED_LOSS = 1e4  # a mean loss beyond this (or NaN) ends the rung
+# Rungs train in float64: in float32 two correct codes whose rounding differs (x / √8 against
+# x · 8^-½) part by 0.006 in rung 5's 5,000 steps, as training amplifies the last bit
+# (`bench/ladder.py --only rounding`); in float64 they stay one curve. It costs ~20% at width 32.
+DTYPE = torch.float64
+AGREE = 1e-3  # |Δ val loss| below this at every estimate: the learner's curve is the reference's
 
 _CPU_MODEL, _CPU_TRAIN = PRESETS["cpu"]
 RUNG7_DROPOUT = 0.2  # the lecture's
@@ -286,10 +292,33 @@ def build(
     except Exception as exc:  # noqa: BLE001 - the learner's constructor
         raise LadderError(
             f"rung {rung.number}: building it with your {', '.join(theirs)} raised "
-            f"{type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc).strip() else ''}"
+            f"{_first_line(exc)}"
         ) from None
     copy_weights(reference, model, theirs)
     return model, theirs
+
+
+@contextmanager
+def _theirs_fail_in_one_line(rung: Rung, theirs: list[str]) -> Iterator[None]:
+    """An exception from a learner's piece while training becomes a one-line LadderError."""
+    if not theirs:
+        yield
+        return
+    try:
+        yield
+    except (RuntimeError, TypeError, ValueError, IndexError, AttributeError) as exc:
+        hint = ""
+        if "scalar type" in str(exc) or "dtype" in str(exc):
+            hint = " (the rungs train in float64: make new tensors like x, e.g. torch.zeros_like)"
+        raise LadderError(
+            f"rung {rung.number} with your {', '.join(CLASS_NAMES[n] for n in theirs)}: "
+            f"{_first_line(exc)}{hint}"
+        ) from None
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
 
 
 def parameters(model: nn.Module) -> int:
@@ -307,7 +336,7 @@ def train_rung(
     """Train one rung; its events, and its result as the generator's return value."""
     started = time.perf_counter()
     model, theirs = build(rung, data.tokenizer.vocab_size, pieces or Pieces(), seed)
-    model.to(device).train()
+    model.to(device, DTYPE).train()
     torch.manual_seed(seed)  # dropout draws the same numbers whoever built the model
     batches = torch.Generator().manual_seed(seed + 1)
     optimizer = torch.optim.AdamW(model.parameters(), lr=rung.lr)
@@ -321,11 +350,12 @@ def train_rung(
         return history[-1]
 
     for step in range(rung.steps):
-        if step % rung.eval_interval == 0:
-            yield evaluate(step)
-        _, loss = model(*_batch(data.train_ids, rung, batches, device))
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
+        with _theirs_fail_in_one_line(rung, theirs):
+            if step % rung.eval_interval == 0:
+                yield evaluate(step)
+            _, loss = model(*_batch(data.train_ids, rung, batches, device))
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
         optimizer.step()
         value = loss.item()
         if not math.isfinite(value) or value > DIVERGED_LOSS:
@@ -371,3 +401,35 @@ def climb(
     for rung in rungs:
         results.append((yield from train_rung(rung, data, pieces=pieces, seed=seed, device=device)))
     yield LadderDone(results)
+
+
+@dataclass(frozen=True)
+class Parting:
+    """How a learner's curve of a rung compares with the reference's (same weights, batches)."""
+
+    largest: float  # max |Δ val loss| over the estimates both made
+    step: int | None  # the first estimate where they differ by AGREE or more; None: one curve
+    yours: float | None = None  # the two losses there
+    reference: float | None = None
+
+    def describe(self) -> str:
+        if self.step is None:
+            return f"follows the reference's curve (largest gap {self.largest:.1g})"
+        return (
+            f"parts from the reference's curve at step {self.step:,}: val loss {self.yours:.4f}, "
+            f"the reference's {self.reference:.4f}"
+        )
+
+
+def parting(reference: list[RungEval], yours: list[RungEval]) -> Parting:
+    """Where two curves of one rung part, if they do, and their largest gap; a curve that
+    stopped early (diverged) parts at the first estimate it lacks."""
+    theirs = {e.step: e.val_loss for e in yours}
+    gaps = [(e, theirs.get(e.step, math.nan)) for e in reference]
+    sizes = [abs(mine - e.val_loss) for e, mine in gaps]
+    largest = max((g if g == g else math.inf for g in sizes), default=0.0)  # NaN: infinitely apart
+    first = next((i for i, g in enumerate(sizes) if not g < AGREE), None)
+    if first is None:
+        return Parting(largest, None)
+    e, mine = gaps[first]
+    return Parting(largest, e.step, mine, e.val_loss)

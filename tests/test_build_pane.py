@@ -11,6 +11,7 @@ import pytest
 from pilot_helpers import opened, until
 from textual.widgets import Input, Static
 
+from engine.ladder import AGREE, parting
 from tui.app import LearnGPTApp
 from tui.panes.build import work
 from tui.panes.build.loss_bars import LossBars
@@ -144,9 +145,9 @@ async def test_your_head_agrees_with_the_reference_and_one_without_the_mask_part
         await until(pilot, lambda: screen.state == "done" and 2 in screen.yours)
         assert list(screen.results) == [2]
         mine, part = screen.yours[2]
-        assert part.step is None and part.largest < work.AGREE and mine.theirs == ["head"]
+        assert part.step is None and part.largest < AGREE and mine.theirs == ["head"]
         assert cell(screen, 2, "pieces") == "head: yours ✓"
-        assert "agrees with the reference" in text(screen, "#build-status")
+        assert "follows the reference's curve" in text(screen, "#build-status")
         assert len(screen.query_one(Curves).series["yours"]) == 11
         from engine.progress import load
 
@@ -160,7 +161,7 @@ async def test_your_head_agrees_with_the_reference_and_one_without_the_mask_part
         assert part.step == 0 and part.largest > 0.05  # it sees the next character at once
         assert mine.val_loss < screen.results[2].val_loss  # so it "wins": by cheating
         assert cell(screen, 2, "pieces") == "head: yours ✗"
-        assert "parts from the reference at step 0" in text(screen, "#build-sample")
+        assert "parts from the reference's curve at step 0" in text(screen, "#build-sample")
         assert "yours, val " in text(screen, "#build-sample")
 
         broken = tmp_path / "broken"
@@ -208,4 +209,4 @@ def test_parting_is_the_first_estimate_that_differs(reference, yours, step):
     def evals(values: list[float]) -> list[RungEval]:
         return [RungEval(2, i, 0.0, v) for i, v in enumerate(values)]
 
-    assert work.parting(evals(reference), evals(yours)).step == step
+    assert parting(evals(reference), evals(yours)).step == step

@@ -20,8 +20,6 @@ from rich.table import Table
 from tui.cli.options import DataDir, Device, Threads
 from tui.cli.stop_signals import StopOnSignal
 
-AGREE = 1e-3  # |Δ val loss| at every evaluation within which two curves are the same curve
-
 
 def command(
     rungs: Annotated[str, typer.Option(help="Which rungs, e.g. 1-6, 3 or 1,5-7.")] = "1-6",
@@ -144,6 +142,7 @@ def _follow(events: Any, stop: StopOnSignal, progress: Progress, task: Any) -> A
 
 
 def _rung_line(result: Any, reference: Any) -> str:
+    from engine.ladder import parting
     from engine.ladder_pieces import CLASS_NAMES
 
     line = (
@@ -155,26 +154,9 @@ def _rung_line(result: Any, reference: Any) -> str:
     if reference is None:
         return line
     theirs = ", ".join(CLASS_NAMES[name] for name in result.theirs)
-    pairs = list(zip(reference.history, result.history))
-    parted = next((p for p in pairs if abs(p[0].val_loss - p[1].val_loss) > AGREE), None)
-    if parted is None and len(reference.history) == len(result.history):
-        gap = max(abs(a.val_loss - b.val_loss) for a, b in pairs)
-        return (
-            f"{line}\n  [green]yours ({theirs}) follows the reference's curve: largest gap "
-            f"{gap:.1e} over {len(pairs)} evaluations[/green]"
-        )
-    if parted is None:  # the same as far as it went, then it diverged
-        ref = reference.history[len(result.history)]
-        return (
-            f"{line}\n  [red]yours ({theirs}) stops where the reference goes on, at step "
-            f"{ref.step:,}[/red]"
-        )
-    ref, yours = parted
-    return (
-        f"{line}\n  [red]yours ({theirs}) parts from the reference's curve at step {ref.step:,}: "
-        f"val loss {yours.val_loss:.4f}, the reference {ref.val_loss:.4f} "
-        f"(it ends at {reference.val_loss:.4f})[/red]"
-    )
+    part = parting(reference.history, result.history)
+    colour = "green" if part.step is None else "red"
+    return f"{line}\n  [{colour}]yours ({theirs}) {part.describe()}[/{colour}]"
 
 
 def _table(results: list[Any]) -> Table:

@@ -29,14 +29,14 @@ from tui.panes.build import work
 from tui.panes.build.loss_bars import Bar, LossBars
 from tui.panes.build.settings import BuildSettings
 from tui.panes.build.table import LadderTable, pieces_text
-from tui.panes.build.work import LadderSettings, Parting
+from tui.panes.build.work import LadderSettings
 from tui.panes.run_pane import RunPane
 from tui.widgets.curves import Curves
 from tui.widgets.form import SettingsError
 
 if TYPE_CHECKING:
     from engine.events import LadderDone, RungDone, RungEval, RungResult, RungStarted, RungStep
-    from engine.ladder import Rung
+    from engine.ladder import Parting, Rung
     from engine.progress import Progress
 
 LESSON_KEYS = ("rungs", "iters", "corpus", "mine", "seed", "select")
@@ -307,7 +307,9 @@ class BuildScreen(RunPane):
             result, number = event.result, event.result.rung
             self.live.pop(number, None)
             if result.theirs and number in self.results:
-                part = work.parting(self.results[number].history, result.history)
+                from engine.ladder import parting  # loaded already: the worker trained with it
+
+                part = parting(self.results[number].history, result.history)
                 self.yours[number] = (result, part)
                 mark = "✓" if part.step is None else "✗"
                 table.set_pieces(number, f"{pieces_text(result.theirs)} {mark}")

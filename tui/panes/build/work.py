@@ -16,10 +16,7 @@ from typing import TYPE_CHECKING
 from tui.panes.sampling.work import engine_threads
 
 if TYPE_CHECKING:
-    from engine.events import RungEval
     from engine.ladder import Rung
-
-AGREE = 1e-4  # |Δ val loss| below this at every evaluation: the learner's code agrees
 
 
 @dataclass(frozen=True)
@@ -76,25 +73,3 @@ def retrain(
     if reference:
         yield from train_rung(rung, data, seed=settings.seed)
     yield from train_rung(rung, data, pieces=mine.pieces, seed=settings.seed)
-
-
-@dataclass(frozen=True)
-class Parting:
-    """How the learner's curve of a rung compares with the reference's."""
-
-    largest: float  # max |Δ val loss| over the evaluations both made
-    step: int | None  # the first evaluation where they differ by AGREE or more; None: agree
-
-    def describe(self) -> str:
-        if self.step is None:
-            return f"agrees with the reference (max |Δ val loss| {self.largest:.1g})"
-        return f"parts from the reference at step {self.step} (max |Δ val loss| {self.largest:.3f})"
-
-
-def parting(reference: list[RungEval], yours: list[RungEval]) -> Parting:
-    """Where two curves of one rung (the same steps, seed and batches) part, if they do."""
-    theirs = {e.step: e.val_loss for e in reference}
-    deltas = [(e.step, abs(e.val_loss - theirs[e.step])) for e in yours if e.step in theirs]
-    largest = max((d for _, d in deltas), default=0.0)
-    step = next((s for s, d in deltas if not d < AGREE), None)  # NaN parts too
-    return Parting(largest, step)
