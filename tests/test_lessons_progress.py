@@ -32,11 +32,13 @@ async def test_steps_read_are_counted_kept_and_back_after_a_restart():
         assert prompt(app, 1) == "1 The digit network ✓"
         await pilot.press("down", "g")  # lesson 2's first step, followed beside its pane
         await until(pilot, lambda: steps_saved() == {1: (0, 1, 2, 3, 4), 2: (0,)}, what="saved")
+        await pilot.press("ctrl+n")  # the next step, from the sidebar beside the pane
+        await until(pilot, lambda: steps_saved()[2] == (0, 1), what="the sidebar's step saved")
     app = LearnGPTApp(pane="lessons")  # a restart
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
         assert prompt(app, 1) == "1 The digit network ✓"
-        assert prompt(app, 2) == "2 Backprop, by shape 1/4"
+        assert prompt(app, 2) == "2 Backprop, by shape 2/4"
         assert prompt(app, 3) == "3 Text becomes numbers"
         assert not app._notifications
 

@@ -10,6 +10,7 @@ and ctrl+l hides the sidebar (pressed again, it returns to the Lessons pane).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -65,6 +66,12 @@ async def follow_step(app: App, state: LessonState) -> None:
     if isinstance(screen, PaneScreen):
         screen.show_lesson()
         screen.lesson_problems = []
+    app.run_worker(
+        partial(record_seen, app, state.lesson.number, state.step),
+        thread=True,
+        group="progress",
+        exit_on_error=False,
+    )
     apply = getattr(screen, "apply_lesson", None)
     if apply is None:
         app.notify(f"The {step.pane} pane cannot be set up by a lesson.", severity="warning")
@@ -74,6 +81,16 @@ async def follow_step(app: App, state: LessonState) -> None:
     except Exception as exc:  # a lesson must never end the app with a traceback
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
         app.notify(f"Could not set up this step: {first}", severity="error")
+
+
+def record_seen(app: App, lesson: int, step: int) -> None:
+    """Keep a step followed beside a pane in the learner's progress (from a worker thread; a
+    warning, never an exception, when it cannot be written)."""
+    from engine.progress import record_step
+
+    warning = record_step(lesson, step)
+    if warning:
+        app.call_from_thread(app.notify, warning, severity="warning", timeout=8)
 
 
 class LessonSidebar(Vertical):

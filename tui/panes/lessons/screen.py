@@ -25,7 +25,14 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Label, Markdown, OptionList
 from textual.widgets.option_list import Option
 
-from tui.panes.base import LessonState, PaneScreen, follow_step, lesson_state, pane_help
+from tui.panes.base import (
+    LessonState,
+    PaneScreen,
+    follow_step,
+    lesson_state,
+    pane_help,
+    record_seen,
+)
 from tui.panes.catalog import PANES
 
 if TYPE_CHECKING:
@@ -114,18 +121,11 @@ class LessonsScreen(PaneScreen):
             str(lesson.number), self.list_prompt(lesson)
         )
         self.run_worker(
-            partial(self.save_step, lesson.number, step),
+            partial(record_seen, self.app, lesson.number, step),
             thread=True,
             group="progress",
             exit_on_error=False,
         )
-
-    def save_step(self, lesson: int, step: int) -> None:
-        from engine.progress import record_step
-
-        warning = record_step(lesson, step)
-        if warning:
-            self.app.call_from_thread(self.notify, warning, severity="warning", timeout=8)
 
     @property
     def lesson(self):  # noqa: ANN201 - lessons.loader.Lesson
