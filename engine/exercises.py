@@ -40,6 +40,7 @@ class Exercise:
     name: str  # the file's name, and the function's for a function exercise
     title: str
     brief: str  # one paragraph: what to write, and what it is checked against
+    writes: str = "function"  # or "class": what the learner writes, as a sentence says it
 
     @property
     def stub(self) -> Path:
@@ -112,6 +113,7 @@ EXERCISES: dict[str, Exercise] = {
             "scaled by 1/√head_size, the future masked, softmax over the keys, the values "
             "averaged. Checked against engine.ladder_pieces.Head holding the same weights, "
             "T = 1 and T < block_size included.",
+            writes="class",
         ),
         Exercise(
             "multi_head",
@@ -120,6 +122,7 @@ EXERCISES: dict[str, Exercise] = {
             "given, their outputs joined side by side and projected back to n_embd. Checked "
             "against engine.ladder_pieces.MultiHeadAttention, with the engine's Head inside "
             "both.",
+            writes="class",
         ),
         Exercise(
             "feed_forward",
@@ -127,6 +130,7 @@ EXERCISES: dict[str, Exercise] = {
             "Write the lecture's FeedForward: a linear layer 4x wider, a ReLU, a linear layer "
             "back, dropout. Checked against engine.ladder_pieces.FeedForward holding the same "
             "weights.",
+            writes="class",
         ),
         Exercise(
             "block",
@@ -134,6 +138,7 @@ EXERCISES: dict[str, Exercise] = {
             "Write the lecture's Block: x + sa(ln1(x)), then x + ffwd(ln2(x)), built from the "
             "attention, feed-forward and norm classes you are given. Checked against "
             "engine.ladder_pieces.Block, with and without layer norm.",
+            writes="class",
         ),
         Exercise(
             "layer_norm",
@@ -141,6 +146,7 @@ EXERCISES: dict[str, Exercise] = {
             "Write the lecture's LayerNorm1d as a module: each position's features get mean 0 "
             "and variance 1, then the learned gamma and beta; no nn.LayerNorm. Checked against "
             "engine.ladder_pieces.LayerNorm on 2-D and 3-D inputs and a large eps.",
+            writes="class",
         ),
     )
 }

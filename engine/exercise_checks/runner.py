@@ -156,7 +156,7 @@ def check_function(
                 "not_written",
                 [
                     f"{function} is not written yet: it still raises NotImplementedError.",
-                    "Replace the `raise NotImplementedError(...)` line with your code.",
+                    "Replace each `raise NotImplementedError(...)` with your code.",
                 ],
                 **counts,
             )

@@ -68,7 +68,7 @@ def list_exercises() -> None:
         )
     console.print(table)
     console.print(
-        "Start one with [bold]learn-gpt exercise start NAME[/bold], write the function, "
+        "Start one with [bold]learn-gpt exercise start NAME[/bold], write it, "
         "then [bold]learn-gpt exercise check NAME[/bold] (or [bold]watch NAME[/bold] to check "
         "it each time you save)."
     )
@@ -91,7 +91,7 @@ def start_exercise(
         + (" (It replaced the empty file an interrupted start left.)" if replaced else "")
     )
     console.print(
-        f"Write the function in it (its docstring gives the shapes), then run:\n"
+        f"Write the {exercise.writes} in it (its docstring gives the shapes), then run:\n"
         f"  learn-gpt exercise check {name}"
         + ("" if target == Path(f"{exercise.name}.py") else f" {target}")
     )
