@@ -196,13 +196,13 @@ def test_train_mlp_with_a_learners_backprop(tmp_path, capsys):
 def test_lesson_lists_prints_one_and_refuses_an_unknown_one(capsys):
     code, out, _ = run_cli("lesson", capsys=capsys)
     assert code == 0 and "Encoder, decoder, translation" in out and "learn-gpt lesson N" in out
-    code, out, _ = run_cli("lesson", "9", capsys=capsys)
+    code, out, _ = run_cli("lesson", "10", capsys=capsys)
     assert code == 0 and "Step 5 of 5" in out and "learn-gpt train translate --seed 1" in out
     code, out, _ = run_cli("lesson", "attention", capsys=capsys)
     assert code == 0 and "Lesson 4" in out
     code, _, err = run_cli("lesson", "42", capsys=capsys)
     assert code == 2 and err.strip() == (
-        "learn-gpt: error: no lesson '42': choose 1, 2, 3, 4, 5, 6, 7, 8, 9 "
+        "learn-gpt: error: no lesson '42': choose 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 "
         "(see `learn-gpt lesson`)"
     )
 

@@ -157,6 +157,18 @@ def took_effect(screen, setup: dict) -> bool:
         if "preset" in setup:
             ok = ok and screen.query_one("#samp-preset", Select).value == setup["preset"]
         return ok
+    if pane == "build":
+        from tui.panes.build.table import LadderTable
+
+        values = screen.query_one("#build-settings").values()
+        ok = all(
+            getattr(values, key) == setup[key] for key in ("rungs", "iters", "seed") if key in setup
+        )
+        if "mine" in setup:
+            ok = ok and screen.query_one("#build-mine", Input).value == setup["mine"]
+        if "select" in setup:
+            ok = ok and screen.query_one(LadderTable).selected() == setup["select"]
+        return ok
     raise AssertionError(f"no check for pane {pane}")
 
 

@@ -1,4 +1,4 @@
-"""The Attention pane's Translate tab: the encoder-decoder of lesson 9 and its cross-attention.
+"""The Attention pane's Translate tab: the encoder-decoder of lesson 10 and its cross-attention.
 
 Number words go in ("three hundred forty two"), digits come out ("342"). Each column of a
 cross-attention map is one digit being written (a decoder query) and each row a source word
