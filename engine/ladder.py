@@ -332,11 +332,12 @@ def train_rung(
     pieces: Pieces | None = None,
     seed: int = 1337,
     device: str = "cpu",
+    dtype: torch.dtype = DTYPE,
 ) -> Generator[RungStarted | RungStep | RungEval | RungDone, None, RungResult]:
     """Train one rung; its events, and its result as the generator's return value."""
     started = time.perf_counter()
     model, theirs = build(rung, data.tokenizer.vocab_size, pieces or Pieces(), seed)
-    model.to(device, DTYPE).train()
+    model.to(device, dtype).train()
     torch.manual_seed(seed)  # dropout draws the same numbers whoever built the model
     batches = torch.Generator().manual_seed(seed + 1)
     optimizer = torch.optim.AdamW(model.parameters(), lr=rung.lr)
