@@ -211,3 +211,10 @@ def test_lesson_lists_prints_one_and_refuses_an_unknown_one(capsys):
 def test_toy_tasks_refuse_zero_steps_before_any_work(task, capsys):
     code, out, err = run_cli("train", task, "--steps", "0", capsys=capsys)
     assert code == 2 and out == "" and "--steps" in err and len(err.strip().splitlines()) == 1
+
+
+def test_every_pane_of_the_app_opens_by_name():
+    from tui.cli.app import PANE_NAMES
+    from tui.panes.catalog import PANES
+
+    assert set(PANE_NAMES) == set(PANES)

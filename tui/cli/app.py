@@ -24,7 +24,7 @@ from tui.cli import (
 )
 from tui.cli.options import DataDir
 
-PANE_NAMES = ("digits", "attention", "lab", "sampling", "lessons")
+PANE_NAMES = ("digits", "attention", "lab", "sampling", "lessons", "build")
 
 app = typer.Typer(
     name="learn-gpt",
