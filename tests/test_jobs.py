@@ -7,11 +7,11 @@ import threading
 import time
 from dataclasses import dataclass
 
+from pilot_helpers import until
 from textual.app import App
 from textual.widgets import Static
 
 from engine.errors import EngineError
-from tests.pilot_helpers import until
 from tui.jobs import UI_HZ, Job, JobEnd, handler_name
 
 
