@@ -71,11 +71,11 @@ async def test_a_second_enter_or_escape_closes_only_the_prompt(tmp_path, monkeyp
 
 async def test_two_clicks_on_the_palette_background_close_only_the_palette():
     app = LearnGPTApp()
-    async with app.run_test(size=(100, 30)) as pilot:
+    async with app.run_test(size=(100, 40)) as pilot:
         await pilot.press("ctrl+p")
         await until(pilot, lambda: isinstance(app.screen, Palette))
-        click(app, 50, 25)  # below the palette's list: its background
-        click(app, 50, 25)
+        click(app, 50, 37)  # below the palette's list: its background
+        click(app, 50, 37)
         await pilot.pause(0.3)
         assert app._exception is None and type(app.screen).__name__ == "DigitsScreen"
 
