@@ -16,27 +16,9 @@ from engine.ladder import RUNGS, LadderError, build, climb, get_rungs, load_data
 from engine.ladder_mine import find_mine
 from engine.ladder_pieces import Head, LayerNorm, Pieces
 
-LEARNER_HEAD = """
-import math
-import torch
-from torch import nn
-
-
-class Head(nn.Module):
-    def __init__(self, n_embd, head_size, block_size, dropout=0.0):
-        super().__init__()
-        self.key = nn.Linear(n_embd, head_size, bias=False)
-        self.query = nn.Linear(n_embd, head_size, bias=False)
-        self.value = nn.Linear(n_embd, head_size, bias=False)
-        self.dropout = nn.Dropout(dropout)
-
-    def forward(self, x):
-        T = x.shape[1]
-        q, k, v = self.query(x), self.key(x), self.value(x)
-        w = q @ k.transpose(1, 2) / math.sqrt(k.shape[-1])
-        w = w.masked_fill(torch.ones(T, T).triu(1).bool(), float("-inf"))  # MASK
-        return self.dropout(w.softmax(-1)) @ v
-"""
+MISTAKES = Path(__file__).resolve().parent / "exercise_mistakes"
+LEARNER_HEAD = (MISTAKES / "head_ok.py").read_text()  # other arithmetic than the engine's
+NO_MASK_HEAD = (MISTAKES / "head_no_mask.py").read_text()
 
 
 @pytest.fixture(scope="module")
@@ -143,8 +125,7 @@ def test_a_correct_head_follows_the_reference_curve(data, tmp_path: Path):
 
 
 def test_a_head_without_its_mask_parts_from_the_reference(data, tmp_path: Path):
-    wrong = LEARNER_HEAD.replace("w = w.masked_fill", "pass  # w = w.masked_fill")
-    mine = find_mine(write_head(tmp_path / "wrong", wrong))
+    mine = find_mine(write_head(tmp_path / "wrong", NO_MASK_HEAD))
     ref = results(train_rung(short(2, 60, 20), data))[0]
     yours = results(train_rung(short(2, 60, 20), data, pieces=mine.pieces))[0]
     assert abs(ref.history[0].val_loss - yours.history[0].val_loss) > 1e-3  # reads the future

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from test_ladder import LEARNER_HEAD, write_head
+from test_ladder import NO_MASK_HEAD, write_head
 
 from tui.cli import main
 
@@ -65,8 +65,7 @@ def test_your_head_is_checked_and_follows_the_reference(tmp_path: Path, capsys):
 
 
 def test_a_head_without_its_mask_is_named_and_parts(tmp_path: Path, capsys):
-    wrong = LEARNER_HEAD.replace("w = w.masked_fill", "pass  # w = w.masked_fill")
-    folder = write_head(tmp_path / "wrong", wrong)
+    folder = write_head(tmp_path / "wrong", NO_MASK_HEAD)
     code, out, err = run_cli(
         "train", "ladder", "--rungs", "2", "--iters", "60", "--mine", str(folder), capsys=capsys
     )
