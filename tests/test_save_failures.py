@@ -59,7 +59,11 @@ async def test_a_failed_save_pauses_the_run_and_it_can_be_saved_elsewhere(
         await until(pilot, lambda: screen.run is not None and screen.state == "running")
         await pilot.pause(0.5)
         screen.action_save()  # what ctrl+s runs
-        await until(pilot, lambda: isinstance(app.screen, PathPrompt), timeout=30)
+        await until(
+            pilot,
+            lambda: isinstance(app.screen, PathPrompt) and app.screen.query("#path-input"),
+            timeout=30,
+        )  # the prompt, with its field mounted
         assert app.is_running
         assert screen.state == "paused" and screen.run is not None
         failed = [line for line in log_text(screen).splitlines() if "Could not save" in line]
