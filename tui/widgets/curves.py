@@ -218,6 +218,9 @@ class Curves(Widget):
         for s in self.names:
             segments.append(Segment("━━ ", styles[s]))
             segments.append(Segment(f"{s} {self.legend[s]}".rstrip() + "   ", styles[s]))
+        if len(self.names) > 1:  # the colour of cells that several curves pass through
+            both = self.get_component_rich_style("curves--both")
+            segments.append(Segment("━━ overlapping   ", both))
         if self.has_data:
             segments.append(Segment(f"steps {self.first_step}–{self.total}", axis))
         return Strip(segments).crop(0, width).adjust_cell_length(width, axis)
