@@ -62,6 +62,10 @@ def test_your_head_is_checked_and_follows_the_reference(tmp_path: Path, capsys):
     assert "✓ Head" in out and "passes its check" in out
     assert "yours (Head) follows the reference's curve" in out
     assert "Head yours" in out
+    from engine.progress import load
+
+    kept = load()[0].rungs[2]  # in the learner's progress
+    assert kept.theirs == ("head",) and f"val loss {kept.val_loss:.4f}" in out
 
 
 def test_a_head_without_its_mask_is_named_and_parts(tmp_path: Path, capsys):

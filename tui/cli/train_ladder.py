@@ -120,11 +120,22 @@ def _climb(
                 break
             results.append(result)
             console.print(_rung_line(result, reference))
+            if result.theirs:
+                _keep(result, console)
     if results:
         console.print(_table(results))
     if stop.asked and len(results) < len(rungs):
         console.print(f"Stopped during rung {rungs[len(results)].number} ({stop.name}).")
         raise typer.Exit(stop.exit_code)
+
+
+def _keep(result: Any, console: Console) -> None:
+    """A rung trained with the learner's classes goes into their progress."""
+    from engine.progress import record_rung
+
+    warning = record_rung(result.rung, result.theirs, result.val_loss)
+    if warning:
+        console.print(f"[dim yellow]{warning}[/dim yellow]")
 
 
 def _follow(events: Any, stop: StopOnSignal, progress: Progress, task: Any) -> Any:
