@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 from pilot_helpers import until
 from textual import events
 from textual.widgets import Markdown
@@ -147,3 +148,15 @@ def test_thousands_of_random_keys_and_clicks_leave_the_app_alive():
     report = (result.stdout + result.stderr)[-4000:]
     assert result.returncode == 0, report
     assert "survived 3000 inputs" in result.stdout, report
+
+
+
+@pytest.mark.parametrize("pane", ["digits", "sampling", "build"])
+def test_a_panes_keys_wait_until_it_has_mounted(pane):
+    """A key that reaches a pane while it is still being composed (the monkey found one: m,
+    just as the Build pane opened) would read its state before its widgets exist."""
+    from tui.panes.catalog import pane_screen
+
+    screen = pane_screen(pane)()
+    assert not screen.check_action("start", ())
+    assert not screen.check_action("stop", ())

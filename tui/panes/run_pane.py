@@ -37,6 +37,11 @@ class RunPane(PaneScreen):
     saved_path: Path | None = None
     _stopping = False  # a stop is said when the worker has ended
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """No key acts before the pane has mounted: reading `state` would run its watcher on
+        widgets not composed yet (a key pressed just after switching panes)."""
+        return True if self.is_mounted else None
+
     def train(self, work: Callable[[], Iterable[object]]) -> None:
         """Run `work` (the run's events) on the job; a stop still to be said is forgotten."""
         self._stopping = False
