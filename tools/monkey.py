@@ -34,7 +34,7 @@ import tui.app
 from tui.app import LearnGPTApp
 
 KEYS = (
-    list("12345") * 6
+    list("123456") * 5
     + list("abcdeghilmnpstvwx?LH[],.") * 2
     + [
         "left",
