@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from engine.compare import VariantResult
     from engine.data.text import WordTokenizer
     from engine.gpt import GPT
+    from engine.induction import AttentionOnly
     from engine.ladder_models import LanguageModel
     from engine.tasks.seq2seq_model import Seq2Seq
 
@@ -257,3 +258,44 @@ class RungDone:
 @dataclass(frozen=True)
 class LadderDone:
     results: list[RungResult]
+
+
+# -- heads that copy (engine.induction) --------------------------------------------------------
+@dataclass(frozen=True)
+class HeadScores:
+    """What one head attends to, as mean weights: the token just before (previous), the token
+    after the earlier copy of the current one (induction), itself (self)."""
+
+    layer: int
+    head: int
+    previous: float
+    induction: float
+    self_: float
+
+    @property
+    def name(self) -> str:
+        return f"layer {self.layer + 1} head {self.head + 1}"
+
+
+@dataclass(frozen=True)
+class InductionEval:
+    """The loss on the copied tokens of held-out sequences, and every head's scores."""
+
+    step: int
+    loss: float
+    scores: list[HeadScores]
+    seconds: float
+
+    @property
+    def best(self) -> HeadScores:
+        return max(self.scores, key=lambda s: s.induction)
+
+
+@dataclass(frozen=True)
+class InductionTrained:
+    n_layer: int
+    seed: int
+    steps: int
+    seconds: float
+    history: list[InductionEval]
+    model: AttentionOnly

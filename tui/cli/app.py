@@ -17,6 +17,7 @@ from tui.cli import (
     exercise,
     lesson,
     train_gpt,
+    train_induction,
     train_ladder,
     train_mlp,
     train_sentences,
@@ -39,6 +40,7 @@ train_app.command("gpt")(train_gpt.train_gpt)
 train_app.command("sentences")(train_sentences.command)
 train_app.command("translate")(train_translate.command)
 train_app.command("ladder")(train_ladder.command)
+train_app.command("induction")(train_induction.command)
 app.add_typer(train_app, name="train")
 app.add_typer(data.app, name="data")
 app.add_typer(exercise.app, name="exercise")
