@@ -120,7 +120,12 @@ async def test_generate_now_streams_characters_with_their_candidates(quick_gener
         app = pilot.app
         screen = app.screen
         await pilot.press("g")
-        await until(pilot, lambda: gen(screen).text and not gen(screen).writing)
+
+        def done() -> bool:  # written, and every batch's message handled (a loaded run lagged)
+            shown = sum(len(batch) for batch in quick_generation)
+            return bool(gen(screen).text) and not gen(screen).writing and shown == work.GEN_TOKENS
+
+        await until(pilot, done)
         assert notified(app, "Nothing trained yet")
         assert len(gen(screen).text) == work.GEN_TOKENS
         assert 5 < len(quick_generation) < work.GEN_TOKENS  # streamed, in batches

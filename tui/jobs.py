@@ -184,7 +184,9 @@ class Job:
 
     def _drain(self) -> None:
         """Hand what the workers sent to the owner; the timer stops when nothing is pending."""
-        if not self.owner.is_attached:  # the app is closing, or the owner has gone
+        # the app is closing, or the owner has gone; display is False while Textual prunes a
+        # node, so its children may already be gone (a drain during the app's shutdown)
+        if not self.owner.is_attached or not self.owner.display:
             return
         items: list[object] = []
         while self._out:
