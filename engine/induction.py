@@ -132,16 +132,20 @@ def copied_loss(logits: torch.Tensor, data: Repeats) -> torch.Tensor:
     return F.cross_entropy(logits[data.copied], data.y[data.copied])
 
 
-def head_scores(weights: list[torch.Tensor], data: Repeats) -> list[HeadScores]:
-    """Every head's previous-token, induction and self score on `data` (see the docstring)."""
-    T = data.x.shape[1]
+def head_scores(
+    weights: list[torch.Tensor], copied: torch.Tensor, source: torch.Tensor
+) -> list[HeadScores]:
+    """Every head's previous-token, induction and self score from each layer's weights
+    (B, H, T, T): the induction score at the `copied` positions (B, T) reads the weight on
+    `source` (B, T), where the answer sits. engine.inside scores a trained GPT with it too."""
+    T = copied.shape[1]
     rows = torch.arange(T)
+    b, i = copied.nonzero(as_tuple=True)
     out = []
-    for layer, w in enumerate(weights):  # (B, H, T, T)
+    for layer, w in enumerate(weights):
         previous = w[:, :, rows[1:], rows[1:] - 1].mean(dim=(0, 2))
         diagonal = w[:, :, rows, rows].mean(dim=(0, 2))
-        b, i = data.copied.nonzero(as_tuple=True)
-        induction = w[b, :, i, data.source[b, i]].mean(dim=0)  # (H,)
+        induction = w[b, :, i, source[b, i]].mean(dim=0)  # (H,)
         out += [
             HeadScores(layer, h, float(previous[h]), float(induction[h]), float(diagonal[h]))
             for h in range(w.shape[1])
@@ -157,7 +161,7 @@ def evaluate(
     model.eval()
     logits, weights = model(data.x, off)
     model.train()
-    return float(copied_loss(logits, data)), head_scores(weights, data)
+    return float(copied_loss(logits, data)), head_scores(weights, data.copied, data.source)
 
 
 def held_out(seed: int) -> Repeats:

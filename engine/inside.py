@@ -34,6 +34,7 @@ from engine.data.text import Tokenizer
 from engine.errors import ConfigError
 from engine.events import HeadScores
 from engine.gpt import GPT
+from engine.induction import head_scores as induction_scores
 
 Guesses = list[tuple[str, float]]  # (token as text, probability), most likely first
 
@@ -84,19 +85,11 @@ def head_scores(model: GPT, ids: list[int]) -> list[HeadScores]:
     half = _half(ids)
     with _evaluating(model):
         stages = model(_tensor(model, ids), capture=True).stages
-    rows = torch.arange(2 * half)
-    second = rows[half:]
-    out = []
-    for layer, st in enumerate(stages):
-        w = st.weights[0].float()  # (H, T, T)
-        previous = w[:, rows[1:], rows[1:] - 1].mean(dim=1)
-        induction = w[:, second, second - half + 1].mean(dim=1)
-        diagonal = w[:, rows, rows].mean(dim=1)
-        out += [
-            HeadScores(layer, h, float(previous[h]), float(induction[h]), float(diagonal[h]))
-            for h in range(w.shape[0])
-        ]
-    return out
+    T = 2 * half
+    copied = torch.zeros(1, T, dtype=torch.bool)
+    copied[:, half:] = True  # every position of the second half has its earlier occurrence
+    source = (torch.arange(T) - half + 1).clamp(min=0).unsqueeze(0)
+    return induction_scores([st.weights.float() for st in stages], copied, source)
 
 
 @contextmanager

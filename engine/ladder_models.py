@@ -13,6 +13,7 @@ that a learner's classes can stand in for the engine's.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from functools import partial
 
 import torch
@@ -22,13 +23,14 @@ from torch.nn import functional as F
 from engine.ladder_pieces import Pieces, no_norm
 
 
-class LanguageModel(nn.Module):
+class LanguageModel(nn.Module, ABC):
     """What every rung shares: the loss and the context it can see."""
 
     block_size: int | None = None  # None: the bigram sees one character, any prompt length
 
+    @abstractmethod
     def logits(self, idx: torch.Tensor) -> torch.Tensor:
-        raise NotImplementedError
+        """(B, T, vocab_size) next-character scores for every position of `idx`."""
 
     def forward(
         self, idx: torch.Tensor, targets: torch.Tensor | None = None

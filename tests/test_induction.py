@@ -44,7 +44,7 @@ def test_scores_read_the_weights_they_are_named_after():
     b, i = data.copied.nonzero(as_tuple=True)
     copying[b, :, i] = 0.0
     copying[b, :, i, data.source[b, i]] = 1.0  # the copied positions read the earlier copy
-    first, _, second, _ = head_scores([previous, copying], data)
+    first, _, second, _ = head_scores([previous, copying], data.copied, data.source)
     assert (first.previous, first.self_) == (1.0, 1 / T)  # only position 0 looks at itself
     assert second.induction == 1.0 and second.layer == 1 and second.name == "layer 2 head 1"
 
