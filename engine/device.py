@@ -68,9 +68,10 @@ def pick_device(
 
 
 def default_threads(workload: str, *, interactive: bool = False) -> int:
-    """torch's intra-op thread count for `workload` ("mlp", "ladder" or "gpt"), per the policy
-    above; the ladder's rungs step on mini-batches of 32 x 8 characters, dispatch-bound too."""
-    if workload in ("mlp", "ladder"):
+    """torch's intra-op thread count for `workload` ("mlp", "ladder", "induction" or "gpt"),
+    per the policy above; the ladder's rungs step on mini-batches of 32 x 8 characters and the
+    induction model on 32 x 32 tokens of width 64, dispatch-bound too."""
+    if workload in ("mlp", "ladder", "induction"):
         return 1
     cores = os.cpu_count() or 1
     return max(1, cores - 1) if interactive else cores

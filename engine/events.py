@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from engine.compare import VariantResult
     from engine.data.text import WordTokenizer
     from engine.gpt import GPT
@@ -278,13 +280,28 @@ class HeadScores:
 
 
 @dataclass(frozen=True)
+class InductionStarted:
+    """A run begins; `example` is the held-out sequence whose attention each InductionEval
+    carries, `source[i]` where position i's answer sits (-1 where nothing is copied)."""
+
+    n_layer: int
+    seed: int
+    steps: int
+    example: list[int]
+    source: list[int]
+
+
+@dataclass(frozen=True)
 class InductionEval:
-    """The loss on the copied tokens of held-out sequences, and every head's scores."""
+    """The loss and the share guessed right on the copied tokens of held-out sequences, every
+    head's scores, and the attention on the example sequence: (layers, heads, T, T)."""
 
     step: int
     loss: float
     scores: list[HeadScores]
     seconds: float
+    accuracy: float = 0.0
+    weights: np.ndarray | None = None
 
     @property
     def best(self) -> HeadScores:

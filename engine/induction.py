@@ -28,12 +28,13 @@ import time
 from collections.abc import Generator
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 from torch import nn
 from torch.nn import functional as F
 
 from engine.errors import ConfigError
-from engine.events import HeadScores, InductionEval, InductionTrained
+from engine.events import HeadScores, InductionEval, InductionStarted, InductionTrained
 
 VOCAB, LENGTH, N_EMBD, N_HEAD = 64, 32, 64, 4
 BATCH, LR, EVAL_EVERY, EVAL_SEQUENCES = 32, 1e-3, 25, 256
@@ -153,15 +154,33 @@ def head_scores(
     return out
 
 
+@dataclass(frozen=True)
+class Measured:
+    """A model measured on held-out sequences: the loss and the share guessed right on the
+    copied tokens, every head's scores, and the attention on the first sequence."""
+
+    loss: float
+    accuracy: float
+    scores: list[HeadScores]
+    weights: np.ndarray  # (layers, heads, T, T)
+
+
 @torch.no_grad()
 def evaluate(
     model: AttentionOnly, data: Repeats, off: frozenset[tuple[int, int]] = frozenset()
-) -> tuple[float, list[HeadScores]]:
-    """The loss on the copied tokens and every head's scores, on held-out sequences."""
+) -> Measured:
+    """Measure `model` on `data` with the (layer, head) pairs in `off` switched off."""
+    was_training = model.training
     model.eval()
     logits, weights = model(data.x, off)
-    model.train()
-    return float(copied_loss(logits, data)), head_scores(weights, data.copied, data.source)
+    model.train(was_training)
+    right = logits[data.copied].argmax(dim=-1) == data.y[data.copied]
+    return Measured(
+        float(copied_loss(logits, data)),
+        float(right.float().mean()),
+        head_scores(weights, data.copied, data.source),
+        torch.stack([w[0] for w in weights]).numpy(),
+    )
 
 
 def held_out(seed: int) -> Repeats:
@@ -169,25 +188,33 @@ def held_out(seed: int) -> Repeats:
     return repeats(EVAL_SEQUENCES, LENGTH, VOCAB, torch.Generator().manual_seed(seed + 10_000))
 
 
+def example(data: Repeats) -> tuple[list[int], list[int]]:
+    """The first sequence's tokens, and where each position's answer sits (-1: not copied)."""
+    source = torch.where(data.copied[0], data.source[0], -1)
+    return data.x[0].tolist(), source.tolist()
+
+
 def train(
     n_layer: int = 2, steps: int = 1000, seed: int = 0, eval_every: int = EVAL_EVERY
-) -> Generator[InductionEval | InductionTrained, None, None]:
+) -> Generator[InductionStarted | InductionEval | InductionTrained, None, None]:
     """Train an attention-only model of `n_layer` layers on fresh repeats at every step."""
     if n_layer not in (1, 2):
         raise ConfigError(f"--layers must be 1 or 2, got {n_layer}")
     if steps < 1:
         raise ConfigError(f"--steps must be at least 1, got {steps}")
     started = time.perf_counter()
+    test = held_out(seed)
+    yield InductionStarted(n_layer, seed, steps, *example(test))
     torch.manual_seed(seed)
     model = AttentionOnly(n_layer)
     optimizer = torch.optim.AdamW(model.parameters(), lr=LR)
     batches = torch.Generator().manual_seed(seed)
-    test = held_out(seed)
     history: list[InductionEval] = []
 
     def estimate(step: int) -> InductionEval:
-        loss, scores = evaluate(model, test)
-        history.append(InductionEval(step, loss, scores, time.perf_counter() - started))
+        m = evaluate(model, test)
+        seconds = time.perf_counter() - started
+        history.append(InductionEval(step, m.loss, m.scores, seconds, m.accuracy, m.weights))
         return history[-1]
 
     for step in range(steps):

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 import torch
 from torch import nn
@@ -170,3 +171,54 @@ def logit_lens(
     finally:
         for handle in handles:
             handle.remove()
+
+
+@dataclass(frozen=True)
+class Look:
+    """What the pane shows of a GPT on a repeated passage, with some heads switched off: the
+    scores, the loss on each half, the guesses at three places and the lens at one."""
+
+    tokens: list[str]  # the passage, one string per id
+    scores: list[HeadScores]
+    off: frozenset[tuple[int, int]]
+    first_half: float  # the loss of the first half's predictions, all heads on
+    repeated: float  # the repeated half's, all heads on
+    repeated_off: float  # the repeated half's with `off` switched off
+    guesses: list[tuple[int, Guesses]]  # with `off` switched off
+    position: int
+    lens: list[tuple[str, Guesses]]  # at `position`, with `off` switched off
+
+    @property
+    def half(self) -> int:
+        return len(self.tokens) // 2
+
+
+def look(
+    model: GPT,
+    tokenizer: Tokenizer,
+    ids: list[int],
+    off: set[tuple[int, int]] | frozenset[tuple[int, int]],
+    position: int,
+    k: int = 5,
+) -> Look:
+    """Everything at once, for a pane: scores, losses with and without `off`, guesses, lens."""
+    half = _half(ids)
+    x = _tensor(model, ids)
+    with _evaluating(model):
+        logits = model(x).logits[0].float()
+    first = F.cross_entropy(logits[: half - 1], x[0, 1:half])
+    repeated, _ = loss_with_heads_off(model, tokenizer, ids, set())
+    repeated_off, guesses = loss_with_heads_off(model, tokenizer, ids, set(off), k)
+    with heads_off(model, set(off)):
+        lens = logit_lens(model, tokenizer, ids, position, k)
+    return Look(
+        [tokenizer.decode([i]) for i in ids],
+        head_scores(model, ids),
+        frozenset(off),
+        float(first),
+        repeated,
+        repeated_off,
+        guesses,
+        position,
+        lens,
+    )

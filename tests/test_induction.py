@@ -7,11 +7,13 @@ import pytest
 import torch
 
 from engine.errors import ConfigError
-from engine.events import InductionEval, InductionTrained
+from engine.events import InductionEval, InductionStarted, InductionTrained
 from engine.induction import (
     FELL_BELOW,
     INDUCTION_HEAD,
     AttentionOnly,
+    evaluate,
+    example,
     head_scores,
     held_out,
     repeats,
@@ -61,14 +63,19 @@ def test_switching_a_head_off_changes_only_what_it_wrote():
     assert torch.equal(logits, same)
 
 
-def test_two_layers_learn_to_copy_in_a_jump_and_one_layer_does_not():
-    runs = {}
-    for layers in (2, 1):
-        *evals, done = train(layers, steps=700, seed=0, eval_every=50)
-        assert all(isinstance(e, InductionEval) for e in evals) and isinstance(
-            done, InductionTrained
-        )
-        runs[layers] = done
+@pytest.fixture(scope="module")
+def runs() -> dict[int, InductionTrained]:
+    out = {}
+    for layers, steps in ((2, 1000), (1, 700)):
+        started, *evals, done = train(layers, steps=steps, seed=0, eval_every=50)
+        assert isinstance(started, InductionStarted) and isinstance(done, InductionTrained)
+        assert all(isinstance(e, InductionEval) for e in evals)
+        assert evals[-1].weights.shape == (layers, 4, 32, 32)
+        out[layers] = done
+    return out
+
+
+def test_two_layers_learn_to_copy_in_a_jump_and_one_layer_does_not(runs):
     two, one = runs[2].history, runs[1].history
     assert two[0].loss > 3 and two[-1].loss < FELL_BELOW
     best = two[-1].best
@@ -78,6 +85,7 @@ def test_two_layers_learn_to_copy_in_a_jump_and_one_layer_does_not():
     before = next(e for e in two if e.loss > 3.5 and e.step > 0)
     assert before.best.induction < 0.2
     assert one[-1].loss > 3 and one[-1].best.induction < INDUCTION_HEAD
+    assert two[-1].accuracy > 0.8 and one[-1].accuracy < 0.3
     assert "Induction head: layer 2" in "\n".join(verdict(runs[2]))
     assert "No head copies" in "\n".join(verdict(runs[1]))
 
@@ -94,3 +102,27 @@ def test_the_command_prints_each_evaluation_and_refuses_other_depths(capsys):
     assert done.value.code == 2 and "--layers must be 1 or 2" in capsys.readouterr().err
     with pytest.raises(ConfigError):
         next(train(2, steps=0))
+
+
+def test_the_example_marks_where_each_copied_answer_sits():
+    data = held_out(0)
+    tokens, source = example(data)
+    assert len(tokens) == len(source) == 32
+    counted = [i for i, j in enumerate(source) if j >= 0]
+    assert counted and all(tokens[source[i] - 1] == tokens[i] for i in counted)
+    assert all(source[i] == -1 for i in range(32) if not data.copied[0, i])
+
+
+def test_copying_survives_one_head_off_but_not_a_layer(runs):
+    """Layer 2's heads copy side by side: one switched off, the others still copy; all of them
+    off, the copied loss is back above 3. Layer 1's best previous-token head costs the most."""
+    model, data = runs[2].model, held_out(0)
+    on = evaluate(model, data)
+    layer_2 = [(1, h) for h in range(4)]
+    one_off = [evaluate(model, data, frozenset({pair})).loss for pair in layer_2]
+    all_off = evaluate(model, data, frozenset(layer_2))
+    assert max(one_off) < on.loss + 0.5 and all_off.loss > 3 and all_off.accuracy < 0.3
+    previous = max((s for s in on.scores if s.layer == 0), key=lambda s: s.previous)
+    costs = {h: evaluate(model, data, frozenset({(0, h)})).loss for h in range(4)}
+    assert max(costs, key=costs.get) == previous.head
+    assert model.training  # measuring leaves the model as it was

@@ -11,7 +11,8 @@ from engine.data.text import CharTokenizer
 from engine.errors import ConfigError
 from engine.gpt import GPT, GPTConfig
 from engine.gpt_checkpoint import load_model
-from engine.inside import head_scores, logit_lens, loss_with_heads_off, repeated_text
+from engine.inside import head_scores, logit_lens, look, loss_with_heads_off, repeated_text
+from tui.cli import main
 
 SPEECH = "First Citizen:\nBefore we proceed any further, hear me speak.\nAll: Speak, speak."
 
@@ -107,3 +108,38 @@ def test_the_lens_last_stage_is_the_models_output(which, request):
     assert [c for c, _ in lens[-1][1]] == [c for c, _ in expected]
     assert [p for _, p in lens[-1][1]] == pytest.approx([p for _, p in expected], rel=1e-5)
     assert not model.drop._forward_hooks and all(not b._forward_hooks for b in model.h)
+
+
+@pytest.mark.parametrize("which", ["tiny", "shipped"])
+def test_a_look_gathers_what_the_pane_shows_with_heads_off(which, request):
+    model, tok = request.getfixturevalue(which)
+    ids = repeated_text(tok, None, model.config.block_size, seed=1)
+    half, position = len(ids) // 2, len(ids) - 3
+    plain = look(model, tok, ids, set(), position)
+    assert plain.tokens == [tok.decode([i]) for i in ids] and plain.half == half
+    assert plain.repeated == plain.repeated_off == plain_loss(model, ids)
+    x = torch.tensor([ids])
+    with torch.no_grad():
+        logits = model(x).logits[0]
+    assert plain.first_half == pytest.approx(
+        float(F.cross_entropy(logits[: half - 1], x[0, 1:half])), rel=1e-6
+    )
+    assert plain.lens == logit_lens(model, tok, ids, position)
+    off = look(model, tok, ids, {(0, 0), (1, 1)}, position)
+    assert off.repeated == plain.repeated and off.repeated_off != plain.repeated
+    assert off.scores == plain.scores  # the scores are the model's own, all heads on
+    assert off.lens[-1] != plain.lens[-1] and off.lens[0] == plain.lens[0]
+    assert off.guesses == loss_with_heads_off(model, tok, ids, {(0, 0), (1, 1)}, 5)[1]
+
+
+def test_a_checkpoint_from_train_gpt_can_be_looked_inside(tmp_path, capsys):
+    ckpt = tmp_path / "g.pt"
+    with pytest.raises(SystemExit) as done:
+        main(["train", "gpt", "--preset", "tiny", "--max-iters", "20", "--n-layer", "2",
+              "--threads", "1", "--out", str(ckpt)])  # fmt: skip
+    assert done.value.code == 0, capsys.readouterr().err
+    model, tok = load_model(ckpt)
+    ids = repeated_text(tok, SPEECH, model.config.block_size)
+    seen = look(model, tok, ids, {(1, 3)}, 30)
+    assert len(seen.scores) == 2 * 4 and len(seen.lens) == 3
+    assert seen.repeated_off != seen.repeated

@@ -22,11 +22,11 @@ def command(
     threads: Threads = None,
 ) -> None:
     """Train an attention-only transformer on sequences with a repeated stretch."""
-    from engine.device import use_threads
+    from engine.device import default_threads, use_threads
     from engine.events import InductionEval, InductionTrained
     from engine.induction import LENGTH, N_HEAD, VOCAB, train, verdict
 
-    use_threads(1 if threads is None else threads)
+    use_threads(default_threads("induction") if threads is None else threads)
     console = Console(highlight=False)
     console.print(
         f"Attention only: {layers} layer(s) of {N_HEAD} heads; {LENGTH} random tokens of "
