@@ -194,6 +194,15 @@ def example(data: Repeats) -> tuple[list[int], list[int]]:
     return data.x[0].tolist(), source.tolist()
 
 
+def copied_stretch(source: list[int]) -> tuple[int, int, int]:
+    """(a, b, n) of an example's `source`: tokens a..a+n-1 come again at b..b+n-1."""
+    counted = [i for i, j in enumerate(source) if j >= 0]
+    if not counted:
+        raise ConfigError("the sequence has no copied stretch")
+    b = counted[0]
+    return source[b] - 1, b, len(counted) + 1
+
+
 def train(
     n_layer: int = 2, steps: int = 1000, seed: int = 0, eval_every: int = EVAL_EVERY
 ) -> Generator[InductionStarted | InductionEval | InductionTrained, None, None]:

@@ -12,6 +12,7 @@ from engine.induction import (
     FELL_BELOW,
     INDUCTION_HEAD,
     AttentionOnly,
+    copied_stretch,
     evaluate,
     example,
     head_scores,
@@ -111,6 +112,8 @@ def test_the_example_marks_where_each_copied_answer_sits():
     counted = [i for i, j in enumerate(source) if j >= 0]
     assert counted and all(tokens[source[i] - 1] == tokens[i] for i in counted)
     assert all(source[i] == -1 for i in range(32) if not data.copied[0, i])
+    a, b, n = copied_stretch(source)
+    assert tokens[a : a + n] == tokens[b : b + n] and b >= a + n and n >= 4
 
 
 def test_copying_survives_one_head_off_but_not_a_layer(runs):

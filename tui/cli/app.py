@@ -25,7 +25,7 @@ from tui.cli import (
 )
 from tui.cli.options import DataDir
 
-PANE_NAMES = ("digits", "attention", "lab", "sampling", "lessons", "build")
+PANE_NAMES = ("digits", "attention", "lab", "sampling", "lessons", "build", "copying")
 
 app = typer.Typer(
     name="learn-gpt",

@@ -22,6 +22,7 @@ PANES: dict[str, Pane] = {
     "sampling": Pane("Sampling", "Watch a GPT learn to write"),
     "lessons": Pane("Lessons", "From the digit network to GPT, step by step"),
     "build": Pane("Build", "The GPT of the lecture, rung by rung"),
+    "copying": Pane("Copying", "Watch heads that copy form, and find them in a GPT"),
 }
 
 

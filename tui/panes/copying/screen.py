@@ -1,0 +1,475 @@
+"""The Copying pane: watch an attention-only model learn to copy, and find copying heads in a
+GPT.
+
+Train: the induction experiment (engine.induction) runs on the pane's `Job`; each evaluation
+adds a point to the copied-token loss and to the best head's induction score, on one step axis,
+so the jump in one and the rise of the other show together, and fills the table of every
+head's scores. A run of the other depth keeps the first run's curves beside its own.
+Heads: one layer's heads on the example sequence as heatmaps, the previous-token head's
+sub-diagonal and the induction head's stripe. Once the run has finished, `o` switches the
+selected head off and measures the model again (the job's call: never the UI thread).
+Inside a GPT: the shipped model or a checkpoint, on a passage repeated once
+(engine.inside.look): every head's scores, heads switched off, and the logit lens.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.reactive import reactive
+from textual.widgets import Button, DataTable, Input, Label, Select, Static, TabbedContent, TabPane
+
+from tui.jobs import Job
+from tui.panes.base import pane_help
+from tui.panes.copying import work
+from tui.panes.copying.head_maps import HeadMaps
+from tui.panes.copying.inside_text import heads_named, look_text
+from tui.panes.copying.score_table import ScoreTable
+from tui.panes.copying.work import SHIPPED, SPEECH, Pair
+from tui.panes.run_pane import RunPane
+from tui.widgets.curves import Curves
+from tui.widgets.form import SettingsError, choice, whole
+
+if TYPE_CHECKING:
+    from engine.events import HeadScores, InductionEval, InductionStarted, InductionTrained
+    from engine.induction import Measured
+    from engine.inside import Look
+
+LESSON_KEYS = ("layers", "steps", "seed", "tab", "layer", "head", "model", "passage")
+TABS = {"train": "copy-train", "heads": "copy-heads", "inside": "copy-inside"}
+FOCUS = {  # the widget that gets the keys on each tab
+    "copy-train": "#copy-scores",
+    "copy-heads": "#copy-maps",
+    "copy-inside": "#copy-gpt-scores",
+}
+
+HELP = pane_help(__file__)
+
+
+def curve_name(layers: int) -> str:
+    return f"{layers} layer{'s' if layers != 1 else ''}"
+
+
+class CopyingScreen(RunPane):
+    PANE = "copying"
+    HELP = HELP
+    CSS_PATH = "copying.tcss"
+    AUTO_FOCUS = "#copy-scores"
+    BUTTON_PREFIX = "copy-"
+    BINDINGS = [  # after RunPane's s, p and x
+        Binding("l", "layer(1)", "Layer"),
+        Binding("L", "layer(-1)", "Layer", show=False),
+        Binding("h", "head(1)", "Head"),
+        Binding("H", "head(-1)", "Head", show=False),
+        Binding("o", "switch_off", "Head off/on"),
+        Binding("O", "all_on", "All heads on", show=False),
+        Binding("comma", "lens(-1)", "Lens", show=False),
+        Binding("full_stop", "lens(1)", "Lens", show=False),
+        Binding("ctrl+o", "open_gpt", "Open a GPT", show=False),
+        *(
+            Binding(key, f"show_tab('{tab}')", title, show=False)
+            for key, tab, title in (
+                ("a", "copy-train", "Train tab"),
+                ("b", "copy-heads", "Heads tab"),
+                ("c", "copy-inside", "Inside tab"),
+            )
+        ),
+    ]
+    layer: reactive[int] = reactive(0)
+    head: reactive[int] = reactive(0)
+
+    def __init__(self) -> None:
+        super().__init__(name="copying")
+        self.job = Job(self, "induction")  # the experiment's model: its run and measurements
+        self.inside_job = Job(self, "inside")  # the GPT looked inside
+        self.run = None
+        self.started: InductionStarted | None = None  # of the run shown
+        self.latest: InductionEval | None = None
+        self.trained: InductionTrained | None = None
+        self.off: frozenset[Pair] = frozenset()  # heads of the experiment's model switched off
+        self.measured: Measured | None = None  # the trained model with `off` switched off
+        self.summary = ""
+        self.strong = 0.5  # engine.induction.INDUCTION_HEAD, read once the engine is in
+        self.gpt = None
+        self.tokenizer = None
+        self.gpt_off: frozenset[Pair] = frozenset()
+        self.position: int | None = None  # the lens's; None: the copy's last prediction
+        self.inside: Look | None = None
+        self._asked = 0  # looks asked for: only the latest is computed
+
+    # -- layout ------------------------------------------------------------------------------
+    def compose_body(self) -> ComposeResult:
+        with Horizontal(id="copy-settings"):
+            yield Label("layers", classes="copy-field-label")
+            yield choice([("2", 2), ("1", 1)], 2, "copy-layers")
+            yield Label("steps", classes="copy-field-label")
+            yield Input("1000", id="copy-steps", compact=True, select_on_focus=True)
+            yield Label("seed", classes="copy-field-label")
+            yield Input("0", id="copy-seed", compact=True, select_on_focus=True)
+            yield Button("Start", id="copy-start", compact=True, variant="primary")
+            yield Button("Pause", id="copy-pause", compact=True)
+            yield Button("Stop", id="copy-stop", compact=True)
+        yield Label("Loading PyTorch…", id="copy-status")
+        with TabbedContent(id="copy-tabs"):
+            with TabPane("Train", id="copy-train"):
+                with Horizontal(id="copy-curves"):
+                    yield Curves([], "loss on the copied tokens", first_step=0, id="copy-loss")
+                    yield Curves([], "best induction score", first_step=0, id="copy-score")
+                with Horizontal(id="copy-bottom"):
+                    yield ScoreTable(id="copy-scores")
+                    yield Static("", id="copy-verdict")
+            with TabPane("Heads", id="copy-heads"):
+                yield Label("Train first (s): the heads show here as they learn.", id="copy-where")
+                yield HeadMaps(id="copy-maps")
+                yield Label("", id="copy-off-line")
+            with TabPane("Inside a GPT", id="copy-inside"):
+                with Horizontal(id="copy-gpt-inputs"):
+                    yield choice([("shipped char GPT", SHIPPED)], SHIPPED, "copy-gpt")
+                    yield Input(
+                        SPEECH,
+                        placeholder="a passage; empty: random characters",
+                        id="copy-passage",
+                        compact=True,
+                    )
+                with Horizontal(id="copy-gpt-body"):
+                    yield ScoreTable(id="copy-gpt-scores")
+                    with VerticalScroll(id="copy-gpt-scroll"):
+                        yield Static("Loading the GPT…", id="copy-gpt-text")
+
+    def on_mount(self) -> None:
+        self.watch(self.app, "engine_ready", self._engine_ready, init=True)
+
+    def _engine_ready(self, ready: bool) -> None:
+        if not ready or self.state != "loading":
+            return
+        from engine.induction import INDUCTION_HEAD
+
+        self.strong = INDUCTION_HEAD
+        self._offer_checkpoints()
+        self.state = "idle"
+
+    def watch_state(self, state: str) -> None:
+        self._status(
+            {
+                "loading": "Loading PyTorch…",
+                "idle": "Ready: s trains the attention-only model; c looks inside a GPT.",
+                "running": "Training… p pauses, x stops.",
+                "paused": f"Paused at step {self._step()}: p resumes, x stops.",
+                "done": self.summary or "Done; s trains again.",
+            }[state]
+        )
+        self.query_one("#copy-pause", Button).label = "Resume" if state == "paused" else "Pause"
+        self.enable_buttons(
+            start=state in ("idle", "done", "paused"),
+            pause=state in ("running", "paused"),
+            stop=state in ("running", "paused"),
+        )
+
+    def _status(self, text: str) -> None:
+        self.query_one("#copy-status", Label).update(text)
+
+    def _step(self) -> int:
+        return self.latest.step if self.latest else 0
+
+    # -- the experiment ----------------------------------------------------------------------
+    def _settings(self) -> tuple[int, int, int] | None:
+        try:
+            steps = whole(self.query_one("#copy-steps", Input).value, "steps", minimum=1)
+            seed = whole(self.query_one("#copy-seed", Input).value, "seed", minimum=0)
+        except SettingsError as exc:
+            self.notify(str(exc), severity="error")
+            return None
+        return int(self.query_one("#copy-layers", Select).value), int(steps), int(seed)
+
+    def action_start(self) -> None:
+        threads = self.app.threads
+        if self.state == "paused" and self.run is not None:
+            run = self.run
+            self.train(lambda: work.resume(run, threads))
+        elif self.state in ("idle", "done"):
+            settings = self._settings()
+            if settings is None:
+                return
+            layers, steps, seed = settings
+            for curves in self.query(Curves).results(Curves):
+                curves.total = max(curves.total, steps)
+                curves.clear(curve_name(layers))
+            self.summary = ""
+            self.run = work.induction(layers, steps, seed)
+            run = self.run
+            self.train(lambda: work.resume(run, threads))
+
+    def say_stopped(self) -> None:
+        self.summary = f"Stopped at step {self._step()}; s trains again."
+        self.watch_state(self.state)
+
+    def run_finished(self) -> None:
+        self.watch_state(self.state)
+
+    def run_failed(self, error: str) -> None:
+        self.notify(error, severity="error", timeout=8)
+        self.run, self.summary = None, error
+        self.state = "done" if self.trained else "idle"
+        self.watch_state(self.state)
+
+    def show_induction_started(self, events: list[InductionStarted]) -> None:
+        self.started, self.latest, self.trained = events[-1], None, None
+        self.query_one("#copy-verdict", Static).update("")
+        self.off, self.measured = frozenset(), None
+        self.set_reactive(CopyingScreen.layer, min(self.layer, self.started.n_layer - 1))
+        self.query_one("#copy-off-line", Label).update("")
+
+    def show_induction_eval(self, events: list[InductionEval]) -> None:
+        name = curve_name(self.started.n_layer) if self.started else "?"
+        self.query_one("#copy-loss", Curves).add_points(name, [(e.step, e.loss) for e in events])
+        self.query_one("#copy-score", Curves).add_points(
+            name, [(e.step, e.best.induction) for e in events]
+        )
+        self.latest = last = events[-1]
+        for curves, value in (("#copy-loss", last.loss), ("#copy-score", last.best.induction)):
+            self.query_one(curves, Curves).set_legend(name, f"{value:.2f}")
+        self.query_one("#copy-scores", ScoreTable).show(last.scores, self.off, self.strong)
+        self._show_maps()
+        if self.state == "running":
+            self._status(
+                f"Step {last.step}/{self.started.steps if self.started else '?'}: loss "
+                f"{last.loss:.2f}, {last.accuracy:.0%} right; best induction "
+                f"{last.best.induction:.2f} ({last.best.name}) · p pauses, x stops"
+            )
+
+    def show_induction_trained(self, events: list[InductionTrained]) -> None:
+        from engine.induction import verdict
+
+        self.trained = done = events[-1]
+        self.run = None
+        last = done.history[-1]
+        self.summary = (
+            f"Done: {curve_name(done.n_layer)}, loss {done.history[0].loss:.2f} → {last.loss:.2f}"
+            f" in {done.seconds:.0f} s; o switches the selected head off."
+        )
+        self.query_one("#copy-verdict", Static).update("\n".join(verdict(done)))
+
+    # -- heads of the experiment's model -----------------------------------------------------
+    def _shown(self) -> tuple[list[HeadScores], object] | None:
+        """The scores and attention the Heads tab shows: measured with heads off, or the
+        latest evaluation's."""
+        if self.measured is not None and self.off:
+            return self.measured.scores, self.measured.weights
+        if self.latest is not None:
+            return self.latest.scores, self.latest.weights
+        return None
+
+    def _show_maps(self) -> None:
+        shown = self._shown()
+        if shown is None or self.started is None:
+            return
+        from engine.induction import copied_stretch
+
+        scores, weights = shown
+        layer = min(self.layer, len(weights) - 1)
+        maps = self.query_one(HeadMaps)
+        maps.show(weights[layer], [s for s in scores if s.layer == layer], self.head)
+        a, b, n = copied_stretch(self.started.source)
+        n = min(n, len(self.started.source) - b)  # the copy may run past the last position
+        self.query_one("#copy-where", Label).update(
+            f"Layer {layer + 1} of {len(weights)}, one held-out sequence: positions {b}-"
+            f"{b + n - 1} repeat {a}-{a + n - 1}, so row i of the copy reads column "
+            f"i − {b - a - 1}. l layer, h head, o switches it off."
+        )
+        maps.bring_into_view(self.head)
+
+    def watch_layer(self) -> None:
+        self._show_maps()
+
+    def watch_head(self) -> None:
+        self._show_maps()
+
+    def action_layer(self, step: int) -> None:
+        layers = self.started.n_layer if self.started else 1
+        self.layer = (self.layer + step) % layers
+
+    def action_head(self, step: int) -> None:
+        from engine.induction import N_HEAD
+
+        self.head = (self.head + step) % N_HEAD
+
+    @on(DataTable.RowHighlighted, "#copy-scores")
+    def _head_highlighted(self) -> None:
+        pair = self.query_one("#copy-scores", ScoreTable).selected()
+        if pair is not None:
+            self.layer, self.head = pair
+
+    def _switch_experiment(self, pair: Pair | None) -> None:
+        if self.trained is None:
+            self.notify("Switching a head off needs a finished run: s, then o.", timeout=4)
+            return
+        self.off = frozenset() if pair is None else self.off ^ {pair}
+        model, seed, off = self.trained.model, self.trained.seed, self.off
+        self.job.call(lambda: work.measure(model, seed, off), then=self._measured)
+
+    def _measured(self, measured: Measured) -> None:
+        self.measured = measured
+        last = self.trained.history[-1] if self.trained else None
+        line = ""
+        if self.off and last is not None:
+            line = (
+                f"Off: {heads_named(self.off)} → copied loss {measured.loss:.2f} (all on "
+                f"{last.loss:.2f}), {measured.accuracy:.0%} right ({last.accuracy:.0%})."
+            )
+        self.query_one("#copy-off-line", Label).update(line)
+        scores = measured.scores if self.off else (last.scores if last else measured.scores)
+        self.query_one("#copy-scores", ScoreTable).show(scores, self.off, self.strong)
+        self._show_maps()
+
+    # -- inside a GPT ------------------------------------------------------------------------
+    def _offer_checkpoints(self, extra: str | None = None) -> None:
+        """The shipped GPT, runs/gpt-*.pt and `extra` (chosen, if given) in the drop-down,
+        quietly: whoever changes the choice loads it (`_choose`)."""
+        runs = sorted(Path("runs").glob("gpt-*.pt")) if Path("runs").is_dir() else []
+        options = [("shipped char GPT", SHIPPED)] + [(p.name, str(p)) for p in runs]
+        if extra and extra not in [value for _, value in options]:
+            options.append((Path(extra).name, extra))
+        select = self.query_one("#copy-gpt", Select)
+        current = extra or select.value
+        with select.prevent(Select.Changed):
+            select.set_options(options)
+            select.value = current if current in [v for _, v in options] else SHIPPED
+
+    def _choose(self, which: str) -> None:
+        """Look inside `which` now if the tab shows, else when it does."""
+        if self._inside_shown():
+            self.load_gpt(which)
+        else:
+            self.gpt, self.inside = None, None
+
+    def load_gpt(self, which: str) -> None:
+        self.gpt = None
+        self.query_one("#copy-gpt-text", Static).update(f"Loading {Path(which).name}…")
+        self.inside_job.call(
+            lambda: work.load_gpt(which), then=self._gpt_loaded, failed=self._inside_failed
+        )
+
+    def _gpt_loaded(self, loaded: tuple) -> None:
+        self.gpt, self.tokenizer = loaded
+        self.gpt_off, self.position = frozenset(), None
+        self.look()
+
+    def look(self) -> None:
+        if self.gpt is None:
+            return
+        gpt, tokenizer, off, position = self.gpt, self.tokenizer, self.gpt_off, self.position
+        passage = self.query_one("#copy-passage", Input).value
+        self._asked += 1
+        asked = self._asked
+
+        def compute() -> Look | None:
+            if asked != self._asked:
+                return None  # a newer look is on its way
+            return work.look_inside(gpt, tokenizer, passage, off, position)
+
+        self.inside_job.call(compute, then=self._looked, failed=self._inside_failed)
+
+    def _looked(self, look: Look | None) -> None:
+        if look is None:
+            return
+        self.inside, self.position = look, look.position
+        self.query_one("#copy-gpt-scores", ScoreTable).show(look.scores, look.off, self.strong)
+        self.query_one("#copy-gpt-text", Static).update(look_text(look))
+
+    def _inside_failed(self, error: str) -> None:
+        self.query_one("#copy-gpt-text", Static).update(error)
+        self.notify(error, severity="error")
+
+    def _inside_shown(self) -> bool:
+        return self.query_one(TabbedContent).active == "copy-inside"
+
+    def action_switch_off(self) -> None:
+        if not self._inside_shown():
+            self._switch_experiment((self.layer, self.head))
+        elif self.inside is not None:
+            pair = self.query_one("#copy-gpt-scores", ScoreTable).selected()
+            if pair is not None:
+                self.gpt_off ^= {pair}
+                self.look()
+
+    def action_all_on(self) -> None:
+        if not self._inside_shown():
+            self._switch_experiment(None)
+        else:
+            self.gpt_off = frozenset()
+            self.look()
+
+    def action_lens(self, step: int) -> None:
+        if self._inside_shown() and self.inside is not None:
+            self.position = max(0, min(self.inside.position + step, len(self.inside.tokens) - 1))
+            self.look()
+
+    def action_open_gpt(self) -> None:
+        from tui.widgets.path_prompt import PathPrompt
+
+        self.app.push_screen(PathPrompt("Look inside the GPT checkpoint at", "runs/"), self._open)
+
+    def _open(self, path: str | None) -> None:
+        if path:
+            self._offer_checkpoints(path)
+            self._choose(path)
+            self.action_show_tab("copy-inside")  # not shown yet: it loads as it shows
+
+    @on(Select.Changed, "#copy-gpt")
+    def _gpt_chosen(self, event: Select.Changed) -> None:
+        if self.state != "loading":
+            self._choose(str(event.value))
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "copy-passage":
+            self.position = None
+            self.look()
+            self.query_one("#copy-gpt-scores").focus()
+        else:
+            self.query_one("#copy-scores").focus()
+
+    # -- tabs --------------------------------------------------------------------------------
+    def action_show_tab(self, tab: str) -> None:
+        self.query_one(TabbedContent).active = tab
+
+    @on(TabbedContent.TabActivated)
+    def _tab_shown(self, event: TabbedContent.TabActivated) -> None:
+        pane = event.pane.id or ""
+        self.query_one(FOCUS[pane]).focus()
+        if pane == "copy-inside" and self.gpt is None and self.state != "loading":
+            self.load_gpt(str(self.query_one("#copy-gpt", Select).value))
+
+    # -- lessons -----------------------------------------------------------------------------
+    def apply_lesson(self, setup: dict) -> None:
+        """Set the pane up for a lesson step: `layers`, `steps`, `seed`, `tab` (train, heads,
+        inside), `layer` and `head` (from 1), `model` (shipped or a path), `passage` (blank:
+        random characters). Nothing starts: the learner presses s."""
+        setup = self.lesson_keys(setup, LESSON_KEYS)
+        if "layers" in setup:
+            self.lesson_select(self.query_one("#copy-layers", Select), setup["layers"], "layers")
+        for key in ("steps", "seed"):
+            if key in setup:
+                self.query_one(f"#copy-{key}", Input).value = str(setup[key])
+        if "layer" in setup:
+            self.layer = int(setup["layer"]) - 1
+        if "head" in setup:
+            self.head = int(setup["head"]) - 1
+        if "passage" in setup:
+            self.query_one("#copy-passage", Input).value = str(setup["passage"] or "")
+            self.position = None
+        if "model" in setup:
+            self._offer_checkpoints(str(setup["model"]))
+            self._choose(str(self.query_one("#copy-gpt", Select).value))
+        if "tab" in setup:
+            if setup["tab"] in TABS:
+                self.action_show_tab(TABS[setup["tab"]])
+            else:
+                self.lesson_problem(f"Copying: no tab {setup['tab']!r} ({', '.join(TABS)}).")
+        if "passage" in setup and self.gpt is not None:
+            self.look()
