@@ -35,3 +35,16 @@ def shared_data() -> Path:
     if not (SHARED_DATA / "mnist" / "train-images-idx3-ubyte.gz").is_file():
         pytest.skip("../shared/data is not here")
     return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def induction_runs() -> dict:
+    """The induction experiment as lesson 11 sets it up (1,000 steps, seed 0, an evaluation
+    every 25), trained once for every test that reads it: {layers: InductionTrained}."""
+    from engine.events import InductionTrained
+    from engine.induction import train
+
+    return {
+        layers: next(e for e in train(layers, 1000, 0) if isinstance(e, InductionTrained))
+        for layers in (1, 2)
+    }

@@ -202,7 +202,7 @@ def test_lesson_lists_prints_one_and_refuses_an_unknown_one(capsys):
     assert code == 0 and "Lesson 4" in out
     code, _, err = run_cli("lesson", "42", capsys=capsys)
     assert code == 2 and err.strip() == (
-        "learn-gpt: error: no lesson '42': choose 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 "
+        "learn-gpt: error: no lesson '42': choose 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11 "
         "(see `learn-gpt lesson`)"
     )
 

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from engine.errors import ConfigError
-from engine.events import InductionEval, InductionStarted, InductionTrained
+from engine.events import InductionStarted, InductionTrained
 from engine.induction import (
     FELL_BELOW,
     INDUCTION_HEAD,
@@ -65,15 +65,16 @@ def test_switching_a_head_off_changes_only_what_it_wrote():
 
 
 @pytest.fixture(scope="module")
-def runs() -> dict[int, InductionTrained]:
-    out = {}
-    for layers, steps in ((2, 1000), (1, 700)):
-        started, *evals, done = train(layers, steps=steps, seed=0, eval_every=50)
-        assert isinstance(started, InductionStarted) and isinstance(done, InductionTrained)
-        assert all(isinstance(e, InductionEval) for e in evals)
-        assert evals[-1].weights.shape == (layers, 4, 32, 32)
-        out[layers] = done
-    return out
+def runs(induction_runs) -> dict[int, InductionTrained]:
+    return induction_runs
+
+
+def test_a_run_starts_with_its_example_and_evaluates_every_25_steps():
+    started, *evals, done = train(2, steps=60, seed=0)
+    assert isinstance(started, InductionStarted) and isinstance(done, InductionTrained)
+    assert [e.step for e in evals] == [0, 25, 50, 60] and evals == done.history
+    assert evals[-1].weights.shape == (2, 4, 32, 32)
+    assert (started.example, started.source) == example(held_out(0))
 
 
 def test_two_layers_learn_to_copy_in_a_jump_and_one_layer_does_not(runs):

@@ -169,6 +169,20 @@ def took_effect(screen, setup: dict) -> bool:
         if "select" in setup:
             ok = ok and screen.query_one(LadderTable).selected() == setup["select"]
         return ok
+    if pane == "copying":
+        tabs = {"train": "copy-train", "heads": "copy-heads", "inside": "copy-inside"}
+        ok = "tab" not in setup or screen.query_one("#copy-tabs").active == tabs[setup["tab"]]
+        if "layers" in setup:
+            ok = ok and screen.query_one("#copy-layers", Select).value == setup["layers"]
+        for key in ("steps", "seed"):
+            if key in setup:
+                ok = ok and screen.query_one(f"#copy-{key}", Input).value == str(setup[key])
+        if "passage" in setup:
+            ok = ok and screen.query_one("#copy-passage", Input).value == setup["passage"]
+        if "model" in setup:
+            ok = ok and screen.query_one("#copy-gpt", Select).value == setup["model"]
+        wanted = (setup.get("layer", screen.layer + 1), setup.get("head", screen.head + 1))
+        return ok and (screen.layer + 1, screen.head + 1) == wanted
     raise AssertionError(f"no check for pane {pane}")
 
 

@@ -108,3 +108,41 @@ async def a_finished_ladder(pilot) -> None:
 def test_build_a_finished_ladder(snap_compare, size):
     run_before = a_finished_ladder
     assert snap_compare(LearnGPTApp(pane="build"), terminal_size=size, run_before=run_before)
+
+
+def an_induction_run(tab_key: str):
+    """The Copying pane after a real 2-layer run of 150 steps (seed 0: the same numbers every
+    time), its seconds set to 0 so that the clock does not change the picture, then a tab."""
+
+    async def run_before(pilot) -> None:
+        from dataclasses import replace
+
+        from engine.events import InductionEval, InductionStarted, InductionTrained
+        from engine.induction import train
+
+        await engine_ready(pilot)
+        screen = pilot.app.screen
+        screen.query_one("#copy-steps").value = "150"
+        screen.state = "running"
+        for event in train(2, 150, 0):
+            if isinstance(event, InductionStarted):
+                screen.show_induction_started([event])
+            elif isinstance(event, InductionEval):
+                screen.show_induction_eval([replace(event, seconds=0.0)])
+            elif isinstance(event, InductionTrained):
+                screen.show_induction_trained([replace(event, seconds=0.0)])
+        screen.state = "done"
+        await pilot.press(tab_key)
+        if tab_key == "c":
+            while screen.inside is None:
+                await pilot.pause(0.05)
+        await pilot.pause(0.2)
+
+    return run_before
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 36)], ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("tab", ["a", "b", "c"], ids=["train", "heads", "inside"])
+def test_copying_after_a_run(snap_compare, size, tab):
+    run_before = an_induction_run(tab)
+    assert snap_compare(LearnGPTApp(pane="copying"), terminal_size=size, run_before=run_before)

@@ -34,8 +34,8 @@ import tui.app
 from tui.app import LearnGPTApp
 
 KEYS = (
-    list("123456") * 5
-    + list("abcdeghilmnpstvwx?LH[],.") * 2
+    list("1234567") * 5
+    + list("abcdeghilmnopstvwxO?LH[],.") * 2
     + [
         "left",
         "right",
@@ -50,7 +50,6 @@ KEYS = (
         "ctrl+s",
         "ctrl+o",
         "0",
-        "7",
         "-",
     ]
 )

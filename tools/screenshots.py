@@ -4,7 +4,8 @@ Usage: python tools/screenshots.py [OUT_DIR]   (default docs/)
 Drives the real app with Textual's Pilot at 120x40: steps one mini-batch by hand, trains the
 digit network on the bundled sample (seed 0, 30 epochs) and saves each tab of the Digits pane;
 then the Attention pane on the pizza sentence (the shipped model, as it opens), its Translate
-tab, and the Lessons pane on lesson 4.
+tab, and the Lessons pane on lesson 4; last the Copying pane after its 1,000-step induction
+run (lesson 11's), its Train tab and layer 2's heads.
 """
 
 from __future__ import annotations
@@ -49,6 +50,23 @@ async def main(out: Path) -> None:
         await pilot.press("5", "down", "down", "down")
         await pilot.pause(0.3)
         save(app, out / "lessons.svg")
+    await copying(out)
+
+
+async def copying(out: Path) -> None:
+    """The Copying pane after the two-layer run of lesson 11 (1,000 steps, seed 0)."""
+    app = LearnGPTApp(pane="copying")
+    async with app.run_test(size=(120, 40)) as pilot:
+        while not app.engine_ready or app.screen.state == "loading":
+            await pilot.pause(0.1)
+        await pilot.press("s")
+        while app.screen.state != "done" or app.screen.trained is None:
+            await pilot.pause(0.2)
+        await pilot.pause(0.3)
+        save(app, out / "copying-train.svg")
+        await pilot.press("b", "l")
+        await pilot.pause(0.3)
+        save(app, out / "copying-heads.svg")
 
 
 def save(app: LearnGPTApp, path: Path) -> None:

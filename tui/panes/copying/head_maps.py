@@ -22,25 +22,31 @@ def future(T: int) -> np.ndarray:
 
 
 class HeadMaps(HorizontalScroll):
-    """`show(weights, scores, selected)`: weights (heads, T, T) of one layer."""
+    """`show(weights, scores, selected)`: weights (heads, T, T) of one layer. The maps are
+    kept here as they are made, so that two shows in one frame update what the first made."""
+
+    def __init__(self, *, id: str | None = None) -> None:  # noqa: A002
+        super().__init__(id=id)
+        self.boxes: list[Vertical] = []
+        self.maps: list[Heatmap] = []
+        self.titles: list[Label] = []
 
     def show(self, weights: np.ndarray, scores: list[HeadScores], selected: int) -> None:
         titles = [self._title(s, s.head == selected) for s in scores]
-        maps = list(self.query(Heatmap))
         hidden = future(weights.shape[-1])
-        if len(maps) != len(weights):
+        if len(self.maps) != len(weights):
             self.remove_children()
-            self.mount_all(
-                Vertical(
-                    Label(title, classes="copy-map-title"),
-                    Heatmap(w, legend=False, vmin=0.0, vmax=1.0, masked=hidden),
-                    classes="copy-map",
-                    id=f"copy-map-{h}",
-                )
-                for h, (w, title) in enumerate(zip(weights, titles))
-            )
+            self.maps = [
+                Heatmap(w, legend=False, vmin=0.0, vmax=1.0, masked=hidden) for w in weights
+            ]
+            self.titles = [Label(title, classes="copy-map-title") for title in titles]
+            self.boxes = [
+                Vertical(label, heatmap, classes="copy-map")
+                for label, heatmap in zip(self.titles, self.maps)
+            ]
+            self.mount_all(self.boxes)
             return
-        for heatmap, label, w, title in zip(maps, self.query(".copy-map-title"), weights, titles):
+        for heatmap, label, w, title in zip(self.maps, self.titles, weights, titles):
             heatmap.update_matrix(w, vmin=0.0, vmax=1.0, masked=hidden)
             label.update(title)
 
@@ -53,6 +59,5 @@ class HeadMaps(HorizontalScroll):
 
     def bring_into_view(self, head: int) -> None:
         """Scroll so the selected head's map is in the box."""
-        found = list(self.query(f"#copy-map-{head}"))
-        if found:
-            self.scroll_to_widget(found[0], animate=False)
+        if 0 <= head < len(self.boxes) and self.boxes[head].is_mounted:
+            self.scroll_to_widget(self.boxes[head], animate=False)

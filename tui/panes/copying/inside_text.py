@@ -22,7 +22,8 @@ def guesses_text(guesses: Guesses, right: str | None) -> Text:
     text = Text()
     for token, p in guesses:
         style = "bold green" if token == right else ""
-        text.append(f"{label_text(token):>2} {p:.2f}  ", style=style)
+        text.append(f"{label_text(token):>2} {p:.2f}", style=style)
+        text.append(" ")
     return text
 
 
@@ -50,7 +51,7 @@ def look_text(look: Look) -> Text:
     text.append("\nIn the repeat (heads off as set), the next token's guesses:\n", style="dim")
     for i, guesses in look.guesses:
         right = tokens[i + 1] if i + 1 < len(tokens) else None
-        text.append(f"{token_at(look, i):>9} → ")
+        text.append(f"{token_at(look, i):>8} →")
         text.append_text(guesses_text(guesses, right))
         text.append("\n")
     i = look.position
@@ -59,7 +60,7 @@ def look_text(look: Look) -> Text:
     text.append(f", next {label_text(right)!r}" if right is not None else "", style="bold")
     text.append("  (, . move)\n", style="dim")
     for stage, guesses in look.lens:
-        text.append(f"{stage:>10}  ")
+        text.append(f"{stage:>10} ")
         text.append_text(guesses_text(guesses, right))
         text.append("\n")
     return text

@@ -196,9 +196,6 @@ class CopyingScreen(RunPane):
             if settings is None:
                 return
             layers, steps, seed = settings
-            for curves in self.query(Curves).results(Curves):
-                curves.total = max(curves.total, steps)
-                curves.clear(curve_name(layers))
             self.summary = ""
             self.run = work.induction(layers, steps, seed)
             run = self.run
@@ -218,7 +215,11 @@ class CopyingScreen(RunPane):
         self.watch_state(self.state)
 
     def show_induction_started(self, events: list[InductionStarted]) -> None:
-        self.started, self.latest, self.trained = events[-1], None, None
+        self.started = started = events[-1]
+        self.latest, self.trained = None, None
+        for curves in self.query(Curves).results(Curves):  # runs of other lengths share the axis
+            curves.total = max(curves.total, started.steps)
+            curves.clear(curve_name(started.n_layer))
         self.query_one("#copy-verdict", Static).update("")
         self.off, self.measured = frozenset(), None
         self.set_reactive(CopyingScreen.layer, min(self.layer, self.started.n_layer - 1))
