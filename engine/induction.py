@@ -157,7 +157,7 @@ def head_scores(
 @dataclass(frozen=True)
 class Measured:
     """A model measured on held-out sequences: the loss and the share guessed right on the
-    copied tokens, every head's scores, and the attention on the first sequence."""
+    copied tokens, every head's scores, and the attention on the example (`shown_row`)."""
 
     loss: float
     accuracy: float
@@ -179,7 +179,7 @@ def evaluate(
         float(copied_loss(logits, data)),
         float(right.float().mean()),
         head_scores(weights, data.copied, data.source),
-        torch.stack([w[0] for w in weights]).numpy(),
+        torch.stack([w[shown_row(data)] for w in weights]).numpy(),
     )
 
 
@@ -188,10 +188,17 @@ def held_out(seed: int) -> Repeats:
     return repeats(EVAL_SEQUENCES, LENGTH, VOCAB, torch.Generator().manual_seed(seed + 10_000))
 
 
+def shown_row(data: Repeats) -> int:
+    """The sequence whose attention is drawn: the one with the longest copy (the first such),
+    where the induction stripe is longest."""
+    return int(data.copied.sum(dim=1).argmax())
+
+
 def example(data: Repeats) -> tuple[list[int], list[int]]:
-    """The first sequence's tokens, and where each position's answer sits (-1: not copied)."""
-    source = torch.where(data.copied[0], data.source[0], -1)
-    return data.x[0].tolist(), source.tolist()
+    """The drawn sequence's tokens, and where each position's answer sits (-1: not copied)."""
+    row = shown_row(data)
+    source = torch.where(data.copied[row], data.source[row], -1)
+    return data.x[row].tolist(), source.tolist()
 
 
 def copied_stretch(source: list[int]) -> tuple[int, int, int]:
