@@ -6,6 +6,8 @@ look at the report before committing the new SVGs.
 
 from __future__ import annotations
 
+import functools
+
 import pytest
 
 from tui.app import LearnGPTApp
@@ -110,27 +112,32 @@ def test_build_a_finished_ladder(snap_compare, size):
     assert snap_compare(LearnGPTApp(pane="build"), terminal_size=size, run_before=run_before)
 
 
+@functools.cache
+def induction_events() -> list:
+    """A real 2-layer run of 150 steps (seed 0: the same numbers every time), trained once for
+    all six pictures, its seconds set to 0 so that the clock does not change them."""
+    from dataclasses import replace
+
+    from engine.events import InductionStarted
+    from engine.induction import train
+
+    return [
+        e if isinstance(e, InductionStarted) else replace(e, seconds=0.0) for e in train(2, 150, 0)
+    ]
+
+
 def an_induction_run(tab_key: str):
-    """The Copying pane after a real 2-layer run of 150 steps (seed 0: the same numbers every
-    time), its seconds set to 0 so that the clock does not change the picture, then a tab."""
+    """The Copying pane after `induction_events`, then one of its tabs."""
 
     async def run_before(pilot) -> None:
-        from dataclasses import replace
-
-        from engine.events import InductionEval, InductionStarted, InductionTrained
-        from engine.induction import train
+        from tui.jobs import handler_name
 
         await engine_ready(pilot)
         screen = pilot.app.screen
         screen.query_one("#copy-steps").value = "150"
         screen.state = "running"
-        for event in train(2, 150, 0):
-            if isinstance(event, InductionStarted):
-                screen.show_induction_started([event])
-            elif isinstance(event, InductionEval):
-                screen.show_induction_eval([replace(event, seconds=0.0)])
-            elif isinstance(event, InductionTrained):
-                screen.show_induction_trained([replace(event, seconds=0.0)])
+        for event in induction_events():
+            getattr(screen, handler_name(event))([event])
         screen.state = "done"
         await pilot.press(tab_key)
         if tab_key == "c":
