@@ -58,6 +58,14 @@ class HeadMaps(HorizontalScroll):
         return text
 
     def bring_into_view(self, head: int) -> None:
-        """Scroll so the selected head's map is in the box."""
-        if 0 <= head < len(self.boxes) and self.boxes[head].is_mounted:
-            self.scroll_to_widget(self.boxes[head], animate=False)
+        """Scroll so that the selected head's map starts the box and, where the box is shorter
+        than the maps, their last rows show: the copy, which comes after its original."""
+        if not 0 <= head < len(self.boxes):
+            return
+
+        def scroll() -> None:
+            box = self.boxes[head]
+            if box.is_mounted:
+                self.scroll_to(x=box.virtual_region.x, y=self.max_scroll_y, animate=False)
+
+        self.call_after_refresh(scroll)

@@ -1,5 +1,5 @@
 """A look inside a GPT (engine.inside.Look) as text: the losses of the two halves, what the
-heads switched off cost, the guesses in the repeat, and the logit lens at one position."""
+heads switched off cost, the logit lens at one position, and the guesses in the repeat."""
 
 from __future__ import annotations
 
@@ -48,12 +48,6 @@ def look_text(look: Look) -> Text:
         text.append(f"Off: {heads_named(look.off)} → repeated half ")
         text.append(f"{look.repeated_off:.2f}", style="bold red")
         text.append(f" ({look.repeated_off - look.repeated:+.2f})\n")
-    text.append("\nIn the repeat (heads off as set), the next token's guesses:\n", style="dim")
-    for i, guesses in look.guesses:
-        right = tokens[i + 1] if i + 1 < len(tokens) else None
-        text.append(f"{token_at(look, i):>8} →")
-        text.append_text(guesses_text(guesses, right))
-        text.append("\n")
     i = look.position
     right = tokens[i + 1] if i + 1 < len(tokens) else None
     text.append(f"\nLogit lens at {token_at(look, i)}", style="bold")
@@ -61,6 +55,12 @@ def look_text(look: Look) -> Text:
     text.append("  (, . move)\n", style="dim")
     for stage, guesses in look.lens:
         text.append(f"{stage:>10} ")
+        text.append_text(guesses_text(guesses, right))
+        text.append("\n")
+    text.append("\nIn the repeat (heads off as set), the next token's guesses:\n", style="dim")
+    for i, guesses in look.guesses:
+        right = tokens[i + 1] if i + 1 < len(tokens) else None
+        text.append(f"{token_at(look, i):>8} →")
         text.append_text(guesses_text(guesses, right))
         text.append("\n")
     return text

@@ -17,7 +17,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
@@ -48,7 +48,21 @@ FOCUS = {  # the widget that gets the keys on each tab
     "copy-inside": "#copy-gpt-scores",
 }
 
+BUTTONS_NEED, TEXT_BESIDE_NEEDS = 70, 80  # columns below which the rows rearrange
 HELP = pane_help(__file__)
+
+
+class Narrowing(Horizontal):
+    """A row that takes the class `narrow` below `below` columns (beside a lesson on a small
+    terminal), for copying.tcss to rearrange: the settings row drops its buttons (the
+    footer's keys stay), the GPT's table goes above its text instead of beside it."""
+
+    def __init__(self, below: int, *, id: str) -> None:  # noqa: A002
+        super().__init__(id=id)
+        self.below = below
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.set_class(event.size.width < self.below, "narrow")
 
 
 def curve_name(layers: int) -> str:
@@ -104,7 +118,7 @@ class CopyingScreen(RunPane):
 
     # -- layout ------------------------------------------------------------------------------
     def compose_body(self) -> ComposeResult:
-        with Horizontal(id="copy-settings"):
+        with Narrowing(BUTTONS_NEED, id="copy-settings"):
             yield Label("layers", classes="copy-field-label")
             yield choice([("2", 2), ("1", 1)], 2, "copy-layers")
             yield Label("steps", classes="copy-field-label")
@@ -136,7 +150,7 @@ class CopyingScreen(RunPane):
                         id="copy-passage",
                         compact=True,
                     )
-                with Horizontal(id="copy-gpt-body"):
+                with Narrowing(TEXT_BESIDE_NEEDS, id="copy-gpt-body"):
                     yield ScoreTable(id="copy-gpt-scores")
                     with VerticalScroll(id="copy-gpt-scroll"):
                         yield Static("Loading the GPT…", id="copy-gpt-text")
@@ -279,8 +293,7 @@ class CopyingScreen(RunPane):
         n = min(n, len(self.started.source) - b)  # the copy may run past the last position
         self.query_one("#copy-where", Label).update(
             f"Layer {layer + 1} of {len(weights)}, one held-out sequence: positions {b}-"
-            f"{b + n - 1} repeat {a}-{a + n - 1}, so row i of the copy reads column "
-            f"i − {b - a - 1}. l layer, h head, o switches it off."
+            f"{b + n - 1} repeat {a}-{a + n - 1}; row i of the copy reads column i − {b - a - 1}."
         )
         maps.bring_into_view(self.head)
 
