@@ -37,7 +37,8 @@ from typing import Any
 from engine.errors import ConfigError
 
 LESSONS_DIR = Path(__file__).resolve().parent
-PANES = ("digits", "attention", "lab", "sampling", "build", "copying")  # the panes a lesson step can set up
+# the panes a lesson step can set up
+PANES = ("digits", "attention", "lab", "sampling", "build", "copying")
 _FILE = re.compile(r"(\d{2})-([a-z0-9-]+)\.md")
 _FENCE = re.compile(r"^(```|~~~)")
 

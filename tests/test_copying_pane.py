@@ -14,6 +14,7 @@ from engine.events import InductionTrained
 from engine.induction import train
 from tui.cli import main
 from tui.panes.copying.head_maps import HeadMaps
+from tui.panes.copying.inside_view import InsideView
 from tui.panes.copying.score_table import ScoreTable
 from tui.widgets.curves import Curves
 from tui.widgets.heatmap import Heatmap
@@ -114,34 +115,35 @@ def checkpoint(tmp_path_factory) -> str:
 async def test_inside_the_shipped_gpt_and_a_checkpoint_from_train_gpt(checkpoint, tmp_path):
     async with opened("copying", (120, 36)) as pilot:
         app, screen = pilot.app, pilot.app.screen
+        view = screen.query_one(InsideView)
         await pilot.press("c")
-        await until(pilot, lambda: screen.inside is not None, what="the shipped GPT's look")
+        await until(pilot, lambda: view.look_shown is not None, what="the shipped GPT's look")
         table = screen.query_one("#copy-gpt-scores", ScoreTable)
         assert table.row_count == 16 and app.focused is table
-        look = screen.inside
+        look = view.look_shown
         shown = text(screen, "#copy-gpt-text")
         assert f"first half {look.first_half:.2f} · repeated half {look.repeated:.2f}" in shown
         assert f"Logit lens at {look.position} " in shown and "block 4" in shown
         await pilot.press("down", "o")
-        await until(pilot, lambda: screen.inside.off == {(0, 1)})
-        assert f"Off: L1 H2 → repeated half {screen.inside.repeated_off:.2f}" in text(
+        await until(pilot, lambda: view.look_shown.off == {(0, 1)})
+        assert f"Off: L1 H2 → repeated half {view.look_shown.repeated_off:.2f}" in text(
             screen, "#copy-gpt-text"
         )
         assert str(table.get_cell("0.1", "off")) == "off"
-        position = screen.inside.position
+        position = view.look_shown.position
         await pilot.press("comma")
-        await until(pilot, lambda: screen.inside.position == position - 1)
-        assert screen.inside.off == {(0, 1)}  # moving the lens keeps the heads off
+        await until(pilot, lambda: view.look_shown.position == position - 1)
+        assert view.look_shown.off == {(0, 1)}  # moving the lens keeps the heads off
 
         screen.query_one("#copy-passage", Input).value = ""  # random characters
         await pilot.press("O")
-        await until(pilot, lambda: not screen.inside.off and screen.inside.tokens != look.tokens)
+        await until(pilot, lambda: not view.look_shown.off and view.look_shown.tokens != look.tokens)  # noqa: E501
 
         await pilot.press("ctrl+o")
         await pilot.pause()
         app.screen.query_one("#path-input", Input).value = checkpoint
         await pilot.press("enter")
-        await until(pilot, lambda: screen.inside is not None and len(screen.inside.scores) == 8)
+        await until(pilot, lambda: view.look_shown and len(view.look_shown.scores) == 8)
         assert table.row_count == 8 and screen.query_one("#copy-gpt", Select).value == checkpoint
         assert "block 2" in text(screen, "#copy-gpt-text")
 
@@ -150,7 +152,7 @@ async def test_inside_the_shipped_gpt_and_a_checkpoint_from_train_gpt(checkpoint
         app.screen.query_one("#path-input", Input).value = str(tmp_path / "none.pt")
         await pilot.press("enter")
         await until(pilot, lambda: "none.pt" in text(screen, "#copy-gpt-text") and
-                    screen.inside_job.idle)  # fmt: skip
+                    view.job.idle)  # fmt: skip
         assert app.screen is screen and table.row_count == 8  # one line; the app goes on
 
 
@@ -169,7 +171,8 @@ async def test_a_lesson_sets_the_pane_up_and_seven_opens_it():
         assert screen.query_one("#copy-tabs").active == "copy-heads"
         assert len(screen.lesson_problems) == 1 and "'x'" in screen.lesson_problems[0]
         screen.apply_lesson({"tab": "inside", "passage": ""})
-        await until(pilot, lambda: screen.inside is not None)
+        view = screen.query_one(InsideView)
+        await until(pilot, lambda: view.look_shown is not None)
         assert screen.query_one("#copy-passage", Input).value == ""
         screen.apply_lesson({"tab": "nowhere", "layers": 3})
         assert len(screen.lesson_problems) == 3

@@ -141,7 +141,7 @@ def an_induction_run(tab_key: str):
         screen.state = "done"
         await pilot.press(tab_key)
         if tab_key == "c":
-            while screen.inside is None:
+            while screen.query_one("#copy-inside-view").look_shown is None:
                 await pilot.pause(0.05)
         await pilot.pause(0.2)
 

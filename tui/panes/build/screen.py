@@ -14,6 +14,7 @@ curves part, or that they agree.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -30,7 +31,7 @@ from tui.panes.build.loss_bars import Bar, LossBars
 from tui.panes.build.settings import BuildSettings
 from tui.panes.build.table import LadderTable, pieces_text
 from tui.panes.build.work import LadderSettings
-from tui.panes.run_pane import RunPane
+from tui.panes.generator_pane import GeneratorPane
 from tui.widgets.curves import Curves
 from tui.widgets.form import SettingsError
 
@@ -45,12 +46,14 @@ YOURS = "yours"  # the curve of the rung trained with the learner's classes
 HELP = pane_help(__file__)
 
 
-class BuildScreen(RunPane):
+class BuildScreen(GeneratorPane):
     PANE = "build"
     HELP = HELP
+    AGAIN = "s climbs again"
     CSS_PATH = "build.tcss"
     AUTO_FOCUS = "#build-table"
     BUTTON_PREFIX = "build-"
+    RESUME = staticmethod(work.resume)
     BINDINGS = [  # after RunPane's s, p and x
         Binding("m", "retrain", "Mine"),
     ]
@@ -68,7 +71,6 @@ class BuildScreen(RunPane):
         self.training: tuple[int, bool] | None = None  # (rung, with yours) being trained
         self.steps: dict[int, int] = {}  # steps of the rung being trained
         self.step = 0
-        self.summary = ""  # what the status says once done
         self.progress: Progress | None = None  # the learner's exercises and own-code rungs
 
     # -- layout ------------------------------------------------------------------------------
@@ -216,19 +218,18 @@ class BuildScreen(RunPane):
                 self.lesson_problem(f"Build: rung {setup['select']!r} is not in the table.")
 
     # -- actions -----------------------------------------------------------------------------
-    def action_start(self) -> None:
-        threads = self.app.threads
-        if self.state == "paused" and self.run is not None:
-            run = self.run
-            self.train(lambda: work.resume(run, threads))
-        elif self.state in ("idle", "done"):
-            settings = self._settings()
-            if settings is None or not self._list_chosen():
-                return
-            self.settings, self.summary = settings, ""
-            self.run = work.climb(settings, self.app.data_dir)
-            run = self.run
-            self.train(lambda: work.resume(run, threads))
+    def new_run(self) -> Iterator[object] | None:
+        settings = self._settings()
+        if settings is None or not self._list_chosen():
+            return None
+        self.settings = settings
+        return work.climb(settings, self.app.data_dir)
+
+    def where(self) -> str:
+        return f"in {self._where()}"
+
+    def kept(self) -> bool:
+        return bool(self.results)
 
     def action_retrain(self) -> None:
         """Train the selected rung with the learner's classes (the reference's first, if it
@@ -252,23 +253,7 @@ class BuildScreen(RunPane):
         curves.set_legend(YOURS, f"(rung {number})")
         self.yours.pop(number, None)
         self.settings, self.summary = settings, ""
-        self.run = work.retrain(number, settings, folder, reference, self.app.data_dir)
-        run, threads = self.run, self.app.threads
-        self.train(lambda: work.resume(run, threads))
-
-    def say_stopped(self) -> None:
-        self.summary = f"Stopped in {self._where()}; s climbs again."
-        self.watch_state(self.state)
-
-    def run_finished(self) -> None:
-        self.watch_state(self.state)
-
-    def run_failed(self, error: str) -> None:
-        """One line; what trained before it stays (a new s or m starts afresh)."""
-        self.notify(error, severity="error", timeout=8)
-        self.run, self.summary = None, error
-        self.state = "done" if self.results else "idle"
-        self.watch_state(self.state)
+        self.train_run(work.retrain(number, settings, folder, reference, self.app.data_dir))
 
     # -- the ladder's events (on the UI thread) ----------------------------------------------
     def show_rung_started(self, events: list[RungStarted]) -> None:

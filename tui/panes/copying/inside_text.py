@@ -18,7 +18,7 @@ def heads_named(off: frozenset[tuple[int, int]]) -> str:
 
 
 def guesses_text(guesses: Guesses, right: str | None) -> Text:
-    """"'e' 0.31  ' ' 0.12 …", the right answer in bold green."""
+    """ "'e' 0.31  ' ' 0.12 …", the right answer in bold green."""
     text = Text()
     for token, p in guesses:
         style = "bold green" if token == right else ""

@@ -8,19 +8,19 @@ head's scores. A run of the other depth keeps the first run's curves beside its 
 Heads: one layer's heads on the example sequence as heatmaps, the previous-token head's
 sub-diagonal and the induction head's stripe. Once the run has finished, `o` switches the
 selected head off and measures the model again (the job's call: never the UI thread).
-Inside a GPT: the shipped model or a checkpoint, on a passage repeated once
-(engine.inside.look): every head's scores, heads switched off, and the logit lens.
+Inside a GPT (inside_view.py): the shipped model or a checkpoint on a passage repeated once,
+its heads' scores, heads switched off, and the logit lens.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from textual import events, on
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal
 from textual.reactive import reactive
 from textual.widgets import Button, DataTable, Input, Label, Select, Static, TabbedContent, TabPane
 
@@ -28,17 +28,18 @@ from tui.jobs import Job
 from tui.panes.base import pane_help
 from tui.panes.copying import work
 from tui.panes.copying.head_maps import HeadMaps
-from tui.panes.copying.inside_text import heads_named, look_text
+from tui.panes.copying.inside_text import heads_named
+from tui.panes.copying.inside_view import InsideView
+from tui.panes.copying.narrowing import Narrowing
 from tui.panes.copying.score_table import ScoreTable
-from tui.panes.copying.work import SHIPPED, SPEECH, Pair
-from tui.panes.run_pane import RunPane
+from tui.panes.copying.work import Pair
+from tui.panes.generator_pane import GeneratorPane
 from tui.widgets.curves import Curves
 from tui.widgets.form import SettingsError, choice, whole
 
 if TYPE_CHECKING:
     from engine.events import HeadScores, InductionEval, InductionStarted, InductionTrained
     from engine.induction import Measured
-    from engine.inside import Look
 
 LESSON_KEYS = ("layers", "steps", "seed", "tab", "layer", "head", "model", "passage")
 TABS = {"train": "copy-train", "heads": "copy-heads", "inside": "copy-inside"}
@@ -48,33 +49,21 @@ FOCUS = {  # the widget that gets the keys on each tab
     "copy-inside": "#copy-gpt-scores",
 }
 
-BUTTONS_NEED, TEXT_BESIDE_NEEDS = 70, 80  # columns below which the rows rearrange
+BUTTONS_NEED = 70  # columns below which the buttons give way
 HELP = pane_help(__file__)
-
-
-class Narrowing(Horizontal):
-    """A row that takes the class `narrow` below `below` columns (beside a lesson on a small
-    terminal), for copying.tcss to rearrange: the settings row drops its buttons (the
-    footer's keys stay), the GPT's table goes above its text instead of beside it."""
-
-    def __init__(self, below: int, *, id: str) -> None:  # noqa: A002
-        super().__init__(id=id)
-        self.below = below
-
-    def on_resize(self, event: events.Resize) -> None:
-        self.set_class(event.size.width < self.below, "narrow")
 
 
 def curve_name(layers: int) -> str:
     return f"{layers} layer{'s' if layers != 1 else ''}"
 
 
-class CopyingScreen(RunPane):
+class CopyingScreen(GeneratorPane):
     PANE = "copying"
     HELP = HELP
     CSS_PATH = "copying.tcss"
     AUTO_FOCUS = "#copy-scores"
     BUTTON_PREFIX = "copy-"
+    RESUME = staticmethod(work.resume)
     BINDINGS = [  # after RunPane's s, p and x
         Binding("l", "layer(1)", "Layer"),
         Binding("L", "layer(-1)", "Layer", show=False),
@@ -100,21 +89,13 @@ class CopyingScreen(RunPane):
     def __init__(self) -> None:
         super().__init__(name="copying")
         self.job = Job(self, "induction")  # the experiment's model: its run and measurements
-        self.inside_job = Job(self, "inside")  # the GPT looked inside
         self.run = None
         self.started: InductionStarted | None = None  # of the run shown
         self.latest: InductionEval | None = None
         self.trained: InductionTrained | None = None
         self.off: frozenset[Pair] = frozenset()  # heads of the experiment's model switched off
         self.measured: Measured | None = None  # the trained model with `off` switched off
-        self.summary = ""
         self.strong = 0.5  # engine.induction.INDUCTION_HEAD, read once the engine is in
-        self.gpt = None
-        self.tokenizer = None
-        self.gpt_off: frozenset[Pair] = frozenset()
-        self.position: int | None = None  # the lens's; None: the copy's last prediction
-        self.inside: Look | None = None
-        self._asked = 0  # looks asked for: only the latest is computed
 
     # -- layout ------------------------------------------------------------------------------
     def compose_body(self) -> ComposeResult:
@@ -142,18 +123,7 @@ class CopyingScreen(RunPane):
                 yield HeadMaps(id="copy-maps")
                 yield Label("", id="copy-off-line")
             with TabPane("Inside a GPT", id="copy-inside"):
-                with Horizontal(id="copy-gpt-inputs"):
-                    yield choice([("shipped char GPT", SHIPPED)], SHIPPED, "copy-gpt")
-                    yield Input(
-                        SPEECH,
-                        placeholder="a passage; empty: random characters",
-                        id="copy-passage",
-                        compact=True,
-                    )
-                with Narrowing(TEXT_BESIDE_NEEDS, id="copy-gpt-body"):
-                    yield ScoreTable(id="copy-gpt-scores")
-                    with VerticalScroll(id="copy-gpt-scroll"):
-                        yield Static("Loading the GPT…", id="copy-gpt-text")
+                yield InsideView(id="copy-inside-view")
 
     def on_mount(self) -> None:
         self.watch(self.app, "engine_ready", self._engine_ready, init=True)
@@ -163,8 +133,8 @@ class CopyingScreen(RunPane):
             return
         from engine.induction import INDUCTION_HEAD
 
-        self.strong = INDUCTION_HEAD
-        self._offer_checkpoints()
+        self.strong = self.query_one(InsideView).strong = INDUCTION_HEAD
+        self.query_one(InsideView).offer()
         self.state = "idle"
 
     def watch_state(self, state: str) -> None:
@@ -200,33 +170,15 @@ class CopyingScreen(RunPane):
             return None
         return int(self.query_one("#copy-layers", Select).value), int(steps), int(seed)
 
-    def action_start(self) -> None:
-        threads = self.app.threads
-        if self.state == "paused" and self.run is not None:
-            run = self.run
-            self.train(lambda: work.resume(run, threads))
-        elif self.state in ("idle", "done"):
-            settings = self._settings()
-            if settings is None:
-                return
-            layers, steps, seed = settings
-            self.summary = ""
-            self.run = work.induction(layers, steps, seed)
-            run = self.run
-            self.train(lambda: work.resume(run, threads))
+    def new_run(self) -> Iterator[object] | None:
+        settings = self._settings()
+        return None if settings is None else work.induction(*settings)
 
-    def say_stopped(self) -> None:
-        self.summary = f"Stopped at step {self._step()}; s trains again."
-        self.watch_state(self.state)
+    def where(self) -> str:
+        return f"at step {self._step()}"
 
-    def run_finished(self) -> None:
-        self.watch_state(self.state)
-
-    def run_failed(self, error: str) -> None:
-        self.notify(error, severity="error", timeout=8)
-        self.run, self.summary = None, error
-        self.state = "done" if self.trained else "idle"
-        self.watch_state(self.state)
+    def kept(self) -> bool:
+        return self.trained is not None
 
     def show_induction_started(self, events: list[InductionStarted]) -> None:
         self.started = started = events[-1]
@@ -340,88 +292,31 @@ class CopyingScreen(RunPane):
         self.query_one("#copy-scores", ScoreTable).show(scores, self.off, self.strong)
         self._show_maps()
 
-    # -- inside a GPT ------------------------------------------------------------------------
-    def _offer_checkpoints(self, extra: str | None = None) -> None:
-        """The shipped GPT, runs/gpt-*.pt and `extra` (chosen, if given) in the drop-down,
-        quietly: whoever changes the choice loads it (`_choose`)."""
-        runs = sorted(Path("runs").glob("gpt-*.pt")) if Path("runs").is_dir() else []
-        options = [("shipped char GPT", SHIPPED)] + [(p.name, str(p)) for p in runs]
-        if extra and extra not in [value for _, value in options]:
-            options.append((Path(extra).name, extra))
-        select = self.query_one("#copy-gpt", Select)
-        current = extra or select.value
-        with select.prevent(Select.Changed):
-            select.set_options(options)
-            select.value = current if current in [v for _, v in options] else SHIPPED
-
-    def _choose(self, which: str) -> None:
-        """Look inside `which` now if the tab shows, else when it does."""
-        if self._inside_shown():
-            self.load_gpt(which)
-        else:
-            self.gpt, self.inside = None, None
-
-    def load_gpt(self, which: str) -> None:
-        self.gpt = None
-        self.query_one("#copy-gpt-text", Static).update(f"Loading {Path(which).name}…")
-        self.inside_job.call(
-            lambda: work.load_gpt(which), then=self._gpt_loaded, failed=self._inside_failed
-        )
-
-    def _gpt_loaded(self, loaded: tuple) -> None:
-        self.gpt, self.tokenizer = loaded
-        self.gpt_off, self.position = frozenset(), None
-        self.look()
-
-    def look(self) -> None:
-        if self.gpt is None:
-            return
-        gpt, tokenizer, off, position = self.gpt, self.tokenizer, self.gpt_off, self.position
-        passage = self.query_one("#copy-passage", Input).value
-        self._asked += 1
-        asked = self._asked
-
-        def compute() -> Look | None:
-            if asked != self._asked:
-                return None  # a newer look is on its way
-            return work.look_inside(gpt, tokenizer, passage, off, position)
-
-        self.inside_job.call(compute, then=self._looked, failed=self._inside_failed)
-
-    def _looked(self, look: Look | None) -> None:
-        if look is None:
-            return
-        self.inside, self.position = look, look.position
-        self.query_one("#copy-gpt-scores", ScoreTable).show(look.scores, look.off, self.strong)
-        self.query_one("#copy-gpt-text", Static).update(look_text(look))
-
-    def _inside_failed(self, error: str) -> None:
-        self.query_one("#copy-gpt-text", Static).update(error)
-        self.notify(error, severity="error")
-
-    def _inside_shown(self) -> bool:
-        return self.query_one(TabbedContent).active == "copy-inside"
+    # -- the keys of both models ------------------------------------------------------------
+    def _inside(self) -> InsideView | None:
+        """The Inside-a-GPT view when its tab shows (the keys are its own then)."""
+        if self.query_one(TabbedContent).active != "copy-inside":
+            return None
+        return self.query_one(InsideView)
 
     def action_switch_off(self) -> None:
-        if not self._inside_shown():
+        inside = self._inside()
+        if inside is None:
             self._switch_experiment((self.layer, self.head))
-        elif self.inside is not None:
-            pair = self.query_one("#copy-gpt-scores", ScoreTable).selected()
-            if pair is not None:
-                self.gpt_off ^= {pair}
-                self.look()
+        else:
+            inside.switch_off()
 
     def action_all_on(self) -> None:
-        if not self._inside_shown():
+        inside = self._inside()
+        if inside is None:
             self._switch_experiment(None)
         else:
-            self.gpt_off = frozenset()
-            self.look()
+            inside.all_on()
 
     def action_lens(self, step: int) -> None:
-        if self._inside_shown() and self.inside is not None:
-            self.position = max(0, min(self.inside.position + step, len(self.inside.tokens) - 1))
-            self.look()
+        inside = self._inside()
+        if inside is not None:
+            inside.lens(step)
 
     def action_open_gpt(self) -> None:
         from tui.widgets.path_prompt import PathPrompt
@@ -430,23 +325,12 @@ class CopyingScreen(RunPane):
 
     def _open(self, path: str | None) -> None:
         if path:
-            self._offer_checkpoints(path)
-            self._choose(path)
+            self.query_one(InsideView).choose(path, now=self._inside() is not None)
             self.action_show_tab("copy-inside")  # not shown yet: it loads as it shows
 
-    @on(Select.Changed, "#copy-gpt")
-    def _gpt_chosen(self, event: Select.Changed) -> None:
-        if self.state != "loading":
-            self._choose(str(event.value))
-
     @on(Input.Submitted)
-    def _submitted(self, event: Input.Submitted) -> None:
-        if event.input.id == "copy-passage":
-            self.position = None
-            self.look()
-            self.query_one("#copy-gpt-scores").focus()
-        else:
-            self.query_one("#copy-scores").focus()
+    def _submitted(self) -> None:
+        self.query_one("#copy-scores").focus()  # the pane's keys work again
 
     # -- tabs --------------------------------------------------------------------------------
     def action_show_tab(self, tab: str) -> None:
@@ -456,8 +340,8 @@ class CopyingScreen(RunPane):
     def _tab_shown(self, event: TabbedContent.TabActivated) -> None:
         pane = event.pane.id or ""
         self.query_one(FOCUS[pane]).focus()
-        if pane == "copy-inside" and self.gpt is None and self.state != "loading":
-            self.load_gpt(str(self.query_one("#copy-gpt", Select).value))
+        if pane == "copy-inside" and self.state != "loading":
+            self.query_one(InsideView).showing()
 
     # -- lessons -----------------------------------------------------------------------------
     def apply_lesson(self, setup: dict) -> None:
@@ -474,16 +358,13 @@ class CopyingScreen(RunPane):
             self.layer = int(setup["layer"]) - 1
         if "head" in setup:
             self.head = int(setup["head"]) - 1
-        if "passage" in setup:
-            self.query_one("#copy-passage", Input).value = str(setup["passage"] or "")
-            self.position = None
+        inside = self.query_one(InsideView)
         if "model" in setup:
-            self._offer_checkpoints(str(setup["model"]))
-            self._choose(str(self.query_one("#copy-gpt", Select).value))
+            inside.choose(str(setup["model"]), now=self._inside() is not None)
+        if "passage" in setup:
+            inside.set_passage(str(setup["passage"] or ""))
         if "tab" in setup:
             if setup["tab"] in TABS:
                 self.action_show_tab(TABS[setup["tab"]])
             else:
                 self.lesson_problem(f"Copying: no tab {setup['tab']!r} ({', '.join(TABS)}).")
-        if "passage" in setup and self.gpt is not None:
-            self.look()
