@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -48,3 +50,20 @@ def induction_runs() -> dict:
         layers: next(e for e in train(layers, 1000, 0) if isinstance(e, InductionTrained))
         for layers in (1, 2)
     }
+
+
+@pytest.fixture(params=["read-only", "full"])
+def bad_folder(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Path]:
+    """A folder the app cannot save into: a read-only file system, or a full one."""
+    where = tmp_path / request.param
+    where.mkdir()
+    options = "ro,size=1m" if request.param == "read-only" else "size=64k"
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(where)], capture_output=True
+    )
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.decode().strip()}")
+    try:
+        yield where
+    finally:
+        subprocess.run(["umount", "--lazy", str(where)], check=False)  # even if still busy

@@ -23,7 +23,14 @@ from engine.exercise_checks.runner import (
     load_module,
     variant_hints,
 )
-from engine.exercises import EXERCISES, CheckReport, check, get_exercise, load_learner_function
+from engine.exercises import (
+    EXERCISES,
+    CheckReport,
+    check,
+    get_exercise,
+    load_learner_function,
+    write_stub,
+)
 
 FIXTURES = Path(__file__).parent / "exercise_mistakes"
 # the exercises where the learner writes a function (the classes: tests/test_ladder_exercises.py)
@@ -376,11 +383,14 @@ def test_a_full_disk_during_start_leaves_no_stub_and_the_next_start_works(
 
     monkeypatch.setattr(os, "fsync", disk_full)
     with pytest.raises(SystemExit) as stopped:
-        main(["exercise", "start", "attention"])
+        main(["exercise", "start", "attention"])  # the command's check finds the disk full
     assert stopped.value.code == 1
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "No space left on device" in err
-    assert sorted(p.name for p in tmp_path.iterdir()) == []  # no stub, no temp file
+    assert err.count("\n") == 1 and "is full" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == []  # no stub, no temp file, no probe
+    with pytest.raises(EngineError, match="No space left on device"):
+        write_stub("attention", tmp_path)  # a disk that fills after the check
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
     monkeypatch.undo()
     monkeypatch.chdir(tmp_path)
     with pytest.raises(SystemExit) as stopped:
@@ -413,8 +423,15 @@ def test_a_write_that_fails_midway_leaves_no_part_of_the_stub(tmp_path):
         text=True,
         preexec_fn=small_files,
     )
-    assert failed.returncode == 1
-    assert failed.stderr.count("\n") == 1 and "could not write" in failed.stderr
+    assert failed.returncode == 1  # the command's check: a 1 MiB probe cannot be written
+    assert failed.stderr.count("\n") == 1 and "file size limit" in failed.stderr
+    assert list(tmp_path.iterdir()) == []
+    stub = "from engine.exercises import write_stub; write_stub('attention', '.')"
+    midway = subprocess.run(  # past the check, the stub's own write fails partway
+        [sys.executable, "-c", stub], cwd=tmp_path, env=env, capture_output=True, text=True,
+        preexec_fn=small_files,
+    )  # fmt: skip
+    assert "could not write" in midway.stderr and "EngineError" in midway.stderr
     assert list(tmp_path.iterdir()) == []
     worked = subprocess.run(
         [*run, "attention"], cwd=tmp_path, env=env, capture_output=True, text=True

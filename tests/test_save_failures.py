@@ -1,12 +1,10 @@
 """A save in the app that fails (a read-only folder, a full disk) costs nothing: the app stays
 up, the run is paused and kept, one line says where, why and what now, and the learner saves
-it elsewhere. The folders are real: a read-only and a 64 KB tmpfs, mounted for the test (it
-skips where mounting is not allowed)."""
+it elsewhere. The folders are real: conftest's `bad_folder`, a read-only and a 64 KB tmpfs
+mounted for the test (it skips where mounting is not allowed)."""
 
 from __future__ import annotations
 
-import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,23 +18,6 @@ SETTINGS = {  # a run that trains on while the test saves
     "digits": {"set-epochs": "100", "set-sizes": "784,30,10"},
     "sampling": {"samp-max-steps": "100000"},
 }
-
-
-@pytest.fixture(params=["read-only", "full"])
-def bad_folder(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Path]:
-    """A folder the app cannot save into: a read-only file system, or a full one."""
-    where = tmp_path / request.param
-    where.mkdir()
-    options = "ro,size=1m" if request.param == "read-only" else "size=64k"
-    mounted = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(where)], capture_output=True
-    )
-    if mounted.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.decode().strip()}")
-    try:
-        yield where
-    finally:
-        subprocess.run(["umount", "--lazy", str(where)], check=False)  # even if still busy
 
 
 def log_text(screen) -> str:  # noqa: ANN001 - either pane

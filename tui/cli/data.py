@@ -51,6 +51,7 @@ def download(
     """Download a full data set into the user cache, checking every file's checksum."""
     from engine.data import sources
     from engine.data.download import download_all
+    from engine.destination import check_folder
 
     datasets = sources.catalog(mirror)
     if name not in datasets:
@@ -58,6 +59,7 @@ def download(
             f"unknown data set {name!r}: choose {', '.join(datasets)}", param_hint="NAME"
         )
     dest = sources.cache_dir() / name
+    check_folder(dest, f"cannot download {name} into {dest}")  # a full disk: now, not mid-file
     console = Console(highlight=False)
     columns = (
         TextColumn("{task.description}"),

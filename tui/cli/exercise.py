@@ -81,9 +81,11 @@ def start_exercise(
     folder: Annotated[Path, typer.Option(help="Where to write NAME.py.")] = Path("."),
 ) -> None:
     """Copy an exercise's stub to NAME.py, never over an existing file."""
+    from engine.destination import check_folder
     from engine.exercises import get_exercise, write_stub
 
     exercise = get_exercise(name)
+    check_folder(folder.expanduser(), f"cannot write {exercise.name}.py in {folder}")
     target, replaced = write_stub(exercise.name, folder)  # atomic; one-line EngineError
     console = Console(highlight=False)
     console.print(

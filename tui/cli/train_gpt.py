@@ -140,6 +140,7 @@ def _open_run(opts: GPTOptions, device: str):  # noqa: ANN202 - GPTRun, imported
 
 
 def train(opts: GPTOptions) -> None:
+    from engine.destination import check_destination
     from engine.device import default_threads, pick_device, use_threads
     from engine.events import CheckpointSaved, Diverged, EvalDone, Sampled, StepDone
     from engine.gpt_run import init_distributed
@@ -148,8 +149,10 @@ def train(opts: GPTOptions) -> None:
     threads = use_threads(default_threads("gpt") if opts.threads is None else opts.threads)
     rank, world = init_distributed(device)
     console = Console(highlight=False, quiet=rank != 0)
+    out = check_destination(
+        opts.out or opts.resume or Path("runs") / time.strftime("gpt-%Y%m%d-%H%M%S.pt")
+    )
     run = _open_run(opts, device)
-    out = opts.out or opts.resume or Path("runs") / time.strftime("gpt-%Y%m%d-%H%M%S.pt")
     m, t = run.model_config, run.train_config
     console.print(
         f"GPT: {m.n_layer} layers, {m.n_head} heads, {m.n_embd} wide, context "

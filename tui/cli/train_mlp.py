@@ -130,6 +130,7 @@ def _open_run(opts: TrainOptions, device: str):  # noqa: ANN202 - MLPRun, import
 
 
 def run(opts: TrainOptions) -> None:
+    from engine.destination import check_destination
     from engine.device import default_threads, pick_device, use_threads
     from engine.events import BatchDone
 
@@ -141,10 +142,12 @@ def run(opts: TrainOptions) -> None:
         from tui.cli.exercise import checked_backprop
 
         learner_backprop = checked_backprop(opts.backprop)
+    out = check_destination(
+        opts.out or opts.resume or Path("runs") / time.strftime("mlp-%Y%m%d-%H%M%S.pt")
+    )
     mlp = _open_run(opts, device)
     if learner_backprop is not None:
         mlp.network.use_backprop(learner_backprop)
-    out = opts.out or opts.resume or Path("runs") / time.strftime("mlp-%Y%m%d-%H%M%S.pt")
     c = mlp.config
     console.print(
         f"Network {list(c.sizes)} ({c.activation}, {c.cost} cost), eta {c.eta}, "

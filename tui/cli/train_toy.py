@@ -34,7 +34,9 @@ def toy_command(
             int | None, typer.Option(help="Steps.", show_default=str(default_steps), min=1)
         ] = None,
     ) -> None:
-        train(out, seed, steps)
+        from engine.destination import check_destination
+
+        train(check_destination(out), seed, steps)  # before training, not after
 
     command.__doc__ = doc
     return command
