@@ -53,8 +53,10 @@ def pick_device(
     `requested` may be None or "auto" (choose), "cpu", "mps", "cuda" or "cuda:N".
     `has` and `cuda_count` answer what this machine offers; tests pass their own.
     """
-    if requested in (None, "", "auto"):
+    if requested in (None, "auto"):
         return next(d for d in DEVICES if has(d))
+    if not requested.strip():
+        raise ConfigError("--device is empty: choose auto, cuda, cuda:N, mps or cpu")
     name, _, index = requested.partition(":")
     if name not in DEVICES or (index and (name != "cuda" or not index.isdigit())):
         raise ConfigError(f"unknown device {requested!r}: choose auto, cuda, cuda:N, mps or cpu")

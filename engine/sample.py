@@ -9,6 +9,7 @@ same windows from scratch: slower, and identical.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Protocol
@@ -49,6 +50,8 @@ class SampleSettings:
 
 
 def check_sampling(temperature: float, top_k: int | None) -> None:
+    if not math.isfinite(temperature):
+        raise ConfigError(f"--temperature must be a finite number, got {temperature}")
     if temperature < 0:
         raise ConfigError(f"--temperature must be zero (greedy) or positive, got {temperature}")
     if top_k is not None and top_k < 1:

@@ -7,6 +7,7 @@ commands that use them, so `learn-gpt --help` answers at once.
 
 from __future__ import annotations
 
+import re
 import sys
 from typing import Annotated
 
@@ -68,6 +69,17 @@ def root(
     LearnGPTApp(pane=pane, data_dir=str(data_dir) if data_dir else None).run()
 
 
+def too_large_line(exc: BaseException) -> str | None:
+    """One line for a model, batch or network too large for memory (torch's allocator says
+    "can't allocate memory: you tried to allocate N bytes"); None for any other error."""
+    text = str(exc)
+    if not isinstance(exc, MemoryError) and "allocate" not in text and "out of memory" not in text:
+        return None
+    wanted = re.search(r"allocate (\d+) bytes", text)
+    size = f" ({int(wanted.group(1)) / 1e9:,.1f} GB at once)" if wanted else ""
+    return f"too large: not enough memory{size}; choose smaller sizes, width or batch"
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI; every error the learner can fix is one line on stderr and a non-zero exit."""
     from engine.errors import ConfigError, EngineError
@@ -91,5 +103,11 @@ def main(argv: list[str] | None = None) -> None:
         code = 2
     except EngineError as exc:
         print(f"learn-gpt: {exc}", file=sys.stderr)
+        code = 1
+    except (MemoryError, RuntimeError) as exc:
+        too_large = too_large_line(exc)
+        if too_large is None:
+            raise
+        print(f"learn-gpt: {too_large}", file=sys.stderr)
         code = 1
     sys.exit(code if isinstance(code, int) else 0)

@@ -20,6 +20,7 @@ DataDir = Annotated[
 Device = Annotated[
     str, typer.Option(help="auto (cuda, then mps, then cpu), cuda, cuda:N, mps or cpu.")
 ]
+MAX_SEED = 2**63 - 1  # torch.manual_seed takes a signed 64-bit number
 Threads = Annotated[
     int | None, typer.Option(help="torch CPU threads (default: chosen per workload).")
 ]

@@ -19,15 +19,15 @@ from rich.console import Console
 from rich.panel import Panel
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from tui.cli.options import DataDir, Device, Threads, named
+from tui.cli.options import MAX_SEED, DataDir, Device, Threads, named
 from tui.cli.resume_check import refuse_changes
 from tui.cli.stop_signals import StopOnSignal
 
 
 @dataclass(frozen=True)
 class GPTOptions:
-    preset: str
-    corpus: str
+    preset: str | None  # None: "cpu" for a new run; a resumed run keeps its own
+    corpus: str | None  # None: "sample" for a new run; a resumed run keeps its own
     model: dict[str, Any]  # model settings named on the command line
     train: dict[str, Any]  # training settings named on the command line
     data_dir: Path | None
@@ -38,10 +38,16 @@ class GPTOptions:
 
 
 def train_gpt(
-    preset: Annotated[str, typer.Option(help="cpu (nanoGPT's CPU baby GPT) or tiny.")] = "cpu",
+    preset: Annotated[
+        str | None, typer.Option(help="cpu (nanoGPT's CPU baby GPT) or tiny.", show_default="cpu")
+    ] = None,
     corpus: Annotated[
-        str, typer.Option(help="sample (bundled), shakespeare, tinyshakespeare, or a PATH.")
-    ] = "sample",
+        str | None,
+        typer.Option(
+            help="sample (bundled), shakespeare, tinyshakespeare, or a PATH.",
+            show_default="sample",
+        ),
+    ] = None,
     score: Annotated[
         str | None,
         typer.Option(
@@ -81,7 +87,9 @@ def train_gpt(
     sample_interval: Annotated[
         int | None, typer.Option(help="Steps between samples (0: none).", show_default="preset")
     ] = None,
-    seed: Annotated[int | None, typer.Option(help="Seed.", show_default="1337")] = None,
+    seed: Annotated[
+        int | None, typer.Option(help="Seed.", show_default="1337", min=0, max=MAX_SEED)
+    ] = None,
     data_dir: DataDir = None,
     device: Device = "auto",
     threads: Threads = None,
@@ -121,19 +129,24 @@ def train_gpt(
 
 
 def _open_run(opts: GPTOptions, device: str):  # noqa: ANN202 - GPTRun, imported late
+    from engine.errors import ConfigError
     from engine.gpt_checkpoint import load_model_checkpoint
     from engine.gpt_run import GPTRun
 
     if opts.resume is None:
         return GPTRun.start(
-            opts.corpus,
-            preset=opts.preset,
+            opts.corpus or "sample",
+            preset=opts.preset or "cpu",
             model=opts.model,
             train=opts.train,
             device=device,
             data_dir=opts.data_dir,
         )
     saved = load_model_checkpoint(opts.resume)
+    if opts.preset is not None:
+        raise ConfigError("--preset with --resume: a resumed run keeps its model and settings")
+    given_text = {"spec": opts.corpus} if opts.corpus is not None else {}
+    refuse_changes(given_text, saved.get("corpus", {}), set(), {"spec": "--corpus"})
     refuse_changes(opts.model, saved["model_config"], set())
     refuse_changes(opts.train, saved["train_config"], {"max_iters"}, {"learning_rate": "--lr"})
     return GPTRun.load(opts.resume, device, opts.data_dir, max_iters=opts.train.get("max_iters"))
@@ -241,10 +254,12 @@ def train(opts: GPTOptions) -> None:
 def sample(
     checkpoint: Annotated[Path, typer.Argument(help="A GPT checkpoint from `train gpt`.")],
     prompt: Annotated[str, typer.Option(help="Text to continue.")] = "",
-    n: Annotated[int, typer.Option("-n", "--tokens", help="Characters to write.")] = 500,
+    n: Annotated[int, typer.Option("-n", "--tokens", help="Characters to write.", min=0)] = 500,
     temperature: Annotated[float, typer.Option(help="0 is greedy; higher is wilder.")] = 0.8,
     top_k: Annotated[int | None, typer.Option(help="Choose among the k likeliest only.")] = None,
-    seed: Annotated[int | None, typer.Option(help="Seed, for the same text again.")] = None,
+    seed: Annotated[
+        int | None, typer.Option(help="Seed, for the same text again.", min=0, max=MAX_SEED)
+    ] = None,
     cache: Annotated[bool, typer.Option("--cache/--no-cache", help="Key/value cache.")] = True,
     device: Device = "auto",
 ) -> None:

@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from tui.cli.options import DataDir, Device, Threads
+from tui.cli.options import MAX_SEED, DataDir, Device, Threads
 from tui.cli.stop_signals import StopOnSignal
 
 
@@ -37,7 +37,9 @@ def command(
         Path | None,
         typer.Option(help="Folder with your head.py, multi_head.py, ... to build the rungs from."),
     ] = None,
-    seed: Annotated[int, typer.Option(help="Seed: the same seed, the same ladder.")] = 1337,
+    seed: Annotated[
+        int, typer.Option(help="Seed: the same seed, the same ladder.", min=0, max=MAX_SEED)
+    ] = 1337,
     data_dir: DataDir = None,
     device: Device = "auto",
     threads: Threads = None,

@@ -16,7 +16,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from tui.cli.options import DataDir, Device, Threads, named
+from tui.cli.options import MAX_SEED, DataDir, Device, Threads, named
 from tui.cli.resume_check import refuse_changes
 from tui.cli.stop_signals import StopOnSignal
 
@@ -71,7 +71,8 @@ def train_mlp(
         float | None, typer.Option(help="L2 regularisation λ.", show_default="0")
     ] = None,
     seed: Annotated[
-        int | None, typer.Option(help="Seed for weights and shuffling.", show_default="0")
+        int | None,
+        typer.Option(help="Seed for weights and shuffling.", show_default="0", min=0, max=MAX_SEED),
     ] = None,
     data: Annotated[
         str | None,

@@ -14,6 +14,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from tui.cli.options import MAX_SEED
 from tui.cli.stop_signals import StopOnSignal
 
 
@@ -29,7 +30,7 @@ def toy_command(
 
     def command(
         out: Annotated[Path, typer.Option(help="Where to save the model.")] = Path(default_out),
-        seed: Annotated[int, typer.Option(help=seed_help)] = 0,
+        seed: Annotated[int, typer.Option(help=seed_help, min=0, max=MAX_SEED)] = 0,
         steps: Annotated[
             int | None, typer.Option(help="Steps.", show_default=str(default_steps), min=1)
         ] = None,

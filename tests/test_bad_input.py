@@ -1,0 +1,111 @@
+"""Bad numbers and settings are one line and a non-zero exit, never a traceback and never
+accepted silently: seeds beyond 64 bits, sizes too large for memory, a negative length, a
+temperature of nan or inf, an empty --device, and a resumed run given another text or preset."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from engine.data.sources import PRETRAINED_GPT
+from tui.cli import main
+from tui.cli.app import too_large_line
+
+HUGE = "1180591620717411303424"  # 2**70
+
+
+def cli(capsys, *args: str) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as done:
+        main(list(args))
+    out, err = capsys.readouterr()
+    return done.value.code, out, err
+
+
+def one_line(err: str) -> bool:
+    return len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["train", "mlp", "--epochs", "1"],
+        ["train", "gpt", "--max-iters", "1"],
+        ["train", "induction", "--steps", "1"],
+        ["train", "ladder", "--rungs", "1", "--iters", "5"],
+        ["train", "translate", "--steps", "1"],
+        ["sample", str(PRETRAINED_GPT), "-n", "1"],
+    ],
+    ids=lambda c: " ".join(c[:2]),
+)
+@pytest.mark.parametrize("seed", [HUGE, "-1"])
+def test_a_seed_out_of_range_is_refused(command, seed, capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    code, out, err = cli(capsys, *command, "--seed", seed)
+    assert code == 2 and one_line(err) and "--seed" in err, err
+    assert list(tmp_path.iterdir()) == []  # nothing trained, nothing saved
+
+
+def test_a_model_too_large_for_memory_is_one_line(capsys, tmp_path):
+    """4,000,000 wide: its first matrix alone would be 192 TB, beyond any address space."""
+    code, out, err = cli(
+        capsys, "train", "gpt", "--n-embd", "4000000", "--n-head", "1", "--max-iters", "1",
+        "--out", str(tmp_path / "g.pt"),
+    )  # fmt: skip
+    assert code == 1 and one_line(err) and "too large: not enough memory" in err, err
+    assert "GB at once" in err
+
+
+def test_what_torch_and_python_say_when_memory_runs_out_becomes_one_line():
+    said = RuntimeError(
+        "[enforce fail at alloc_cpu.cpp:127] err == 0. DefaultCPUAllocator: can't allocate "
+        "memory: you tried to allocate 313600000000 bytes. Error code 12"
+    )
+    assert too_large_line(said) == (
+        "too large: not enough memory (313.6 GB at once); choose smaller sizes, width or batch"
+    )
+    assert too_large_line(MemoryError()).startswith("too large: not enough memory;")
+    assert too_large_line(RuntimeError("mat1 and mat2 shapes cannot be multiplied")) is None
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["-n", "-5"], "'-n' / '--tokens'"),
+        (["--temperature", "nan"], "--temperature must be a finite number, got nan"),
+        (["--temperature", "inf"], "--temperature must be a finite number, got inf"),
+        (["--device", ""], "--device is empty"),
+    ],
+)
+def test_bad_sampling_settings_are_refused(args, said, capsys):
+    code, out, err = cli(capsys, "sample", str(PRETRAINED_GPT), *args)
+    assert code == 2 and one_line(err) and said in err and out == "", err
+
+
+@pytest.fixture(scope="module")
+def checkpoint(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("resume") / "g.pt"
+    with pytest.raises(SystemExit) as done:
+        main(["train", "gpt", "--preset", "tiny", "--n-layer", "1", "--max-iters", "2",
+              "--eval-interval", "2", "--threads", "1", "--out", str(path)])  # fmt: skip
+    assert done.value.code == 0
+    return path
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["--corpus", "shakespeare"], "--corpus shakespeare differs from the checkpoint's sample"),
+        (["--preset", "cpu"], "--preset with --resume"),
+    ],
+)
+def test_a_resumed_run_refuses_another_text_or_preset(checkpoint, args, said, capsys):
+    before = checkpoint.read_bytes()
+    code, out, err = cli(capsys, "train", "gpt", "--resume", str(checkpoint), *args)
+    assert code == 2 and one_line(err) and said in err, err
+    assert checkpoint.read_bytes() == before
+    code, out, err = cli(
+        capsys, "train", "gpt", "--resume", str(checkpoint), "--corpus", "sample",
+        "--max-iters", "3", "--threads", "1",
+    )  # fmt: skip
+    assert code == 0 and "Resuming" in out, err
