@@ -113,12 +113,29 @@ def test_a_custom_mask_with_an_empty_row_trains_without_nan():
     assert np.all(b.attention[3] == 0) and np.isfinite(b.attention).all()
 
 
-def test_stopping_between_events_is_immediate():
+def test_stopping_between_events_is_immediate(monkeypatch):
+    """close() between two events, as a cancelled worker does: not one more step trains."""
+    from engine import gpt_run
+
+    steps = []  # a batch drawn is a step begun
+    real = gpt_run.GPTRun._train_batch
+
+    def counted(run):
+        steps.append(run)
+        return real(run)
+
+    monkeypatch.setattr(gpt_run.GPTRun, "_train_batch", counted)
     events = compare(Variant("A", {}), Variant("B", {"mask": "none"}), steps=1000)
     for event in events:
         if isinstance(event, VariantStep) and event.step == 3:
             break
-    events.close()  # what a cancelled worker does: nothing more is trained
+    trained = len(steps)
+    events.close()
+    assert 3 <= trained <= 8  # both variants, a few steps each
+    assert len(steps) == trained
+    with pytest.raises(StopIteration):
+        next(events)  # a closed run gives nothing more
+    assert len(steps) == trained
 
 
 def test_bad_settings_are_engine_errors_before_any_step():
@@ -211,6 +228,18 @@ def test_verdict_close_losses_with_one_change_give_its_reason():
     )
     two_changes = result("B", 2.31, 2.33, 0.2, score="negated", n_head=1)
     assert verdict(a, two_changes)[0].endswith("(2.31 vs 2.33).")
+
+
+@pytest.mark.parametrize(
+    "change",
+    [{"positional": "sincos"}, {"n_head": 1}, {"dropout": 0.2}, {"residual": False},
+     {"mask": "none"}],  # fmt: skip
+    ids=lambda c: next(iter(c)),
+)
+def test_close_losses_after_another_change_are_said_without_an_unmeasured_reason(change):
+    """Only what was measured: the closeness, no story of why (the run measures none)."""
+    close = verdict(result("A", 2.30, 2.31, 0.2), result("B", 2.31, 2.33, 0.2, **change))[0]
+    assert close == "A and B end within 0.05 of each other in validation loss (2.31 vs 2.33)."
 
 
 def test_verdict_worse_and_slightly_worse():
