@@ -81,6 +81,7 @@ class Sampled:
     prompt: str = ""
     temperature: float = 1.0
     top_k: int | None = None
+    top_p: float | None = None
 
 
 @dataclass(frozen=True)

@@ -169,6 +169,7 @@ class GPTRun:
         seed: int | None = None,
         temperature: float = 1.0,
         top_k: int | None = None,
+        top_p: float | None = None,
     ) -> str:
         """`prompt` and `tokens` more from the current weights (seeded by the step unless a
         seed is given, so a run's samples are reproducible)."""
@@ -179,6 +180,7 @@ class GPTRun:
             tokens,
             temperature=temperature,
             top_k=top_k,
+            top_p=top_p,
             seed=self.train_config.seed + self.step if seed is None else seed,
         )
         return prompt + "".join(p.text for p in pieces)
@@ -199,8 +201,10 @@ class GPTRun:
     def sample_now(self, loss: float | None = None) -> Sampled:
         """A sample from the current weights, written as `self.sampling` says."""
         s = self.sampling
-        text = self.sample(s.tokens, s.prompt, temperature=s.temperature, top_k=s.top_k)
-        return Sampled(self.step, loss, text, s.prompt, s.temperature, s.top_k)
+        text = self.sample(
+            s.tokens, s.prompt, temperature=s.temperature, top_k=s.top_k, top_p=s.top_p
+        )
+        return Sampled(self.step, loss, text, s.prompt, s.temperature, s.top_k, s.top_p)
 
     @property
     def finished(self) -> bool:

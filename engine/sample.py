@@ -36,10 +36,11 @@ class SampleSettings:
     prompt: str = ""
     temperature: float = 1.0
     top_k: int | None = None
+    top_p: float | None = None
 
     def check(self, tokenizer: Tokenizer) -> SampleSettings:
         """Return self, or raise an EngineError saying in one line what is wrong."""
-        check_sampling(self.temperature, self.top_k)
+        check_sampling(self.temperature, self.top_k, self.top_p)
         if self.every < 0 or self.tokens < 1:
             raise ConfigError(
                 f"samples need every >= 0 and tokens >= 1, got {self.every}, {self.tokens}"
@@ -49,27 +50,39 @@ class SampleSettings:
         return self
 
 
-def check_sampling(temperature: float, top_k: int | None) -> None:
+def check_sampling(temperature: float, top_k: int | None, top_p: float | None = None) -> None:
     if not math.isfinite(temperature):
         raise ConfigError(f"--temperature must be a finite number, got {temperature}")
     if temperature < 0:
         raise ConfigError(f"--temperature must be zero (greedy) or positive, got {temperature}")
     if top_k is not None and top_k < 1:
         raise ConfigError(f"--top-k must be at least 1, got {top_k}")
+    if top_p is not None and not 0 < top_p <= 1:  # nan fails both comparisons
+        raise ConfigError(f"--top-p must be above 0 and at most 1, got {top_p}")
 
 
-def next_token_probs(logits: torch.Tensor, temperature: float, top_k: int | None) -> torch.Tensor:
+def next_token_probs(
+    logits: torch.Tensor, temperature: float, top_k: int | None, top_p: float | None = None
+) -> torch.Tensor:
     """Probabilities over the vocabulary from the last position's `logits` (vocab,).
 
     Temperature divides the logits (0 is greedy: the caller takes the most likely token, and
-    these are the untempered probabilities); top-k keeps only the k most likely tokens and
-    renormalises."""
+    these are the untempered probabilities); top-k keeps only the k most likely tokens; top-p
+    (nucleus sampling, Holtzman et al. 2019) then keeps the fewest most likely tokens whose
+    probabilities add up to at least p. Both renormalise."""
     if temperature > 0:
         logits = logits / temperature
     if top_k is not None and top_k < logits.numel():
         kth = torch.topk(logits, top_k).values[-1]
         logits = logits.masked_fill(logits < kth, float("-inf"))
-    return torch.softmax(logits, dim=-1)
+    probs = torch.softmax(logits, dim=-1)
+    if top_p is None or top_p >= 1:
+        return probs
+    ranked, order = torch.sort(probs, descending=True)
+    before = ranked.cumsum(dim=-1) - ranked  # the mass of the tokens likelier than each
+    ranked = ranked.masked_fill(before >= top_p, 0.0)  # the first token always stays
+    kept = torch.zeros_like(probs).scatter(-1, order, ranked)
+    return kept / kept.sum()
 
 
 @torch.inference_mode()
@@ -81,12 +94,13 @@ def generate(
     *,
     temperature: float = 1.0,
     top_k: int | None = None,
+    top_p: float | None = None,
     seed: int | None = None,
     use_cache: bool = True,
     top_n: int = 5,
 ) -> Iterator[NextToken]:
     """Continue `prompt` by `max_new_tokens` tokens, yielding each as it is chosen."""
-    check_sampling(temperature, top_k)
+    check_sampling(temperature, top_k, top_p)
     block = model.config.block_size
     device = next(model.parameters()).device
     ids = tokenizer.encode(prompt) if prompt else tokenizer.encode("\n")[:1] or [0]
@@ -104,7 +118,7 @@ def generate(
         for _ in range(max_new_tokens):
             feed = pending if cache is not None else window
             logits = model(torch.tensor([feed], device=device), cache=cache).logits[0, -1]
-            probs = next_token_probs(logits, temperature, top_k)
+            probs = next_token_probs(logits, temperature, top_k, top_p)
             if not torch.isfinite(probs).all():
                 raise EngineError("the model gives NaN probabilities: its weights are broken")
             if temperature == 0:

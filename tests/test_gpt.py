@@ -156,3 +156,39 @@ def test_anti_causal_cheats_by_reading_the_answer():
     # the same steps, data and seed: seeing the next character makes the loss collapse
     assert cheat.history[-1].train_loss < 0.5 * causal.history[-1].train_loss
     assert causal.history[-1].train_loss < 2.8  # and the honest model did learn something
+
+
+def test_top_p_keeps_the_fewest_likeliest_tokens_reaching_p():
+    from engine.sample import check_sampling, next_token_probs
+
+    logits = torch.log(torch.tensor([0.5, 0.3, 0.15, 0.05]))
+    kept = next_token_probs(logits, 1.0, None, 0.8)  # 0.5 + 0.3 reaches 0.8: two tokens
+    assert torch.allclose(kept, torch.tensor([0.625, 0.375, 0.0, 0.0]))
+    assert torch.allclose(next_token_probs(logits, 1.0, None, 0.81), torch.tensor(
+        [0.5, 0.3, 0.15, 0.0]) / 0.95)  # fmt: skip
+    assert torch.equal(next_token_probs(logits, 1.0, None, 0.1).nonzero().flatten(),
+                       torch.tensor([0]))  # the likeliest always stays  # fmt: skip
+    assert torch.allclose(next_token_probs(logits, 1.0, None, 1.0), torch.softmax(logits, -1))
+    both = next_token_probs(logits, 1.0, 3, 0.9)  # top-k first (3 left), then top-p
+    assert (both > 0).sum() == 3
+    for bad in (0.0, -0.1, 1.5, float("nan")):
+        with pytest.raises(ConfigError, match="--top-p must be above 0 and at most 1"):
+            check_sampling(1.0, None, bad)
+
+
+def test_sample_with_top_p_from_the_command_line(capsys):
+    from engine.data.sources import PRETRAINED_GPT
+    from tui.cli import main
+
+    def run(*args: str) -> tuple[int, str, str]:
+        with pytest.raises(SystemExit) as done:
+            main(["sample", str(PRETRAINED_GPT), "--prompt", "ROMEO:", "-n", "60", *args])
+        out, err = capsys.readouterr()
+        return done.value.code, out, err
+
+    code, narrow, _ = run("--top-p", "0.01", "--seed", "3")  # the likeliest only: greedy
+    assert code == 0 and narrow == run("--temperature", "0")[1]
+    code, wide, _ = run("--top-p", "0.95", "--seed", "3")
+    assert code == 0 and wide != narrow and wide == run("--top-p", "0.95", "--seed", "3")[1]
+    code, _, err = run("--top-p", "2")
+    assert code == 2 and "--top-p must be above 0 and at most 1, got 2.0" in err

@@ -115,6 +115,20 @@ async def test_a_new_temperature_is_used_by_the_next_sample():
         assert text == screen.run.sample(200, "ROMEO:", temperature=0)  # greedy
 
 
+async def test_top_p_is_a_live_setting_and_a_bad_one_is_refused():
+    async with opened("sampling", (100, 30)) as pilot:
+        app, screen = pilot.app, pilot.app.screen
+        await fields(pilot, max_steps="60", every="30", top_p="0.9")
+        await pilot.press("s")
+        await until(pilot, lambda: screen.state == "done")
+        heading, text = samples(screen)[-1]
+        assert heading.endswith("temperature 0.8, top-p 0.9")
+        assert text == screen.run.sample(200, "ROMEO:", temperature=0.8, top_p=0.9)
+        await fields(pilot, top_p="1.5")
+        await pilot.press("s")
+        assert screen.state == "done" and notified(app, "top-p must be above 0 and at most 1")
+
+
 async def test_generate_now_streams_characters_with_their_candidates(quick_generation):
     async with opened("sampling", (100, 30)) as pilot:
         app = pilot.app

@@ -257,6 +257,10 @@ def sample(
     n: Annotated[int, typer.Option("-n", "--tokens", help="Characters to write.", min=0)] = 500,
     temperature: Annotated[float, typer.Option(help="0 is greedy; higher is wilder.")] = 0.8,
     top_k: Annotated[int | None, typer.Option(help="Choose among the k likeliest only.")] = None,
+    top_p: Annotated[
+        float | None,
+        typer.Option(help="Choose among the likeliest whose probabilities add up to p only."),
+    ] = None,
     seed: Annotated[
         int | None, typer.Option(help="Seed, for the same text again.", min=0, max=MAX_SEED)
     ] = None,
@@ -268,7 +272,7 @@ def sample(
     from engine.gpt_checkpoint import load_model
     from engine.sample import check_sampling, generate
 
-    check_sampling(temperature, top_k)
+    check_sampling(temperature, top_k, top_p)
     device = pick_device(device)
     use_threads(default_threads("gpt"))
     model, tokenizer = load_model(checkpoint, device)
@@ -281,6 +285,7 @@ def sample(
         n,
         temperature=temperature,
         top_k=top_k,
+        top_p=top_p,
         seed=seed,
         use_cache=cache,
     ):

@@ -37,7 +37,16 @@ if TYPE_CHECKING:
     from engine.events import Diverged, EvalDone, NextToken, Sampled, StepDone
     from engine.gpt_run import GPTRun
 
-LESSON_KEYS = ("preset", "corpus", "max_steps", "every", "temperature", "top_k", "prompt")
+LESSON_KEYS = (
+    "preset",
+    "corpus",
+    "max_steps",
+    "every",
+    "temperature",
+    "top_k",
+    "top_p",
+    "prompt",
+)
 
 HELP = pane_help(__file__)
 
@@ -66,6 +75,7 @@ class SamplingScreen(RunPane):
             "every": 100,
             "temperature": 0.8,
             "top_k": None,
+            "top_p": None,
             "prompt": "ROMEO:",
         }
         self._steps_preset: object = None  # the preset whose max steps the field shows
@@ -175,7 +185,7 @@ class SamplingScreen(RunPane):
 
         try:
             live = self.query_one(SamplingSettings).live()
-            check_sampling(live["temperature"], live["top_k"])
+            check_sampling(live["temperature"], live["top_k"], live["top_p"])
             if self.run is not None:
                 self.run.tokenizer.encode(live["prompt"])  # its characters must be known
         except (SettingsError, EngineError) as exc:
@@ -244,7 +254,7 @@ class SamplingScreen(RunPane):
 
             try:
                 settings = self.query_one(SamplingSettings).values()
-                check_sampling(settings["temperature"], settings["top_k"])
+                check_sampling(settings["temperature"], settings["top_k"], settings["top_p"])
             except (SettingsError, EngineError) as exc:
                 self.notify(str(exc).replace("--", ""), severity="error")
                 return
@@ -320,7 +330,7 @@ class SamplingScreen(RunPane):
     def show_sampled(self, events: list[Sampled]) -> None:
         for e in events:
             loss = f"loss {e.loss:.3f}" if e.loss is not None else "untrained"
-            heading = f" step {e.step} · {loss} · {work.describe(e.temperature, e.top_k)} "
+            heading = f" step {e.step} · {loss} · {work.describe(e.temperature, e.top_k, e.top_p)} "
             self.query_one(SampleLog).add(heading, e.text)
 
     def show_diverged(self, events: list[Diverged]) -> None:

@@ -26,9 +26,10 @@ FIELDS = {  # input id suffix: (label, default, placeholder)
     "every": ("sample every", "100", "steps"),
     "temperature": ("temperature", "0.8", "0 = greedy"),
     "top-k": ("top-k", "", "none"),
+    "top-p": ("top-p", "", "none"),
     "prompt": ("prompt", "ROMEO:", "empty = a newline"),
 }
-LIVE = ("every", "temperature", "top-k", "prompt")  # read again at every sample
+LIVE = ("every", "temperature", "top-k", "top-p", "prompt")  # read again at every sample
 
 
 def _corpus_options(corpora: tuple[str, ...]) -> list[tuple[str, str]]:
@@ -69,19 +70,21 @@ class SamplingSettings(Grid):
 
     def set_fields(self, values: dict[str, Any]) -> None:
         """Fill the text fields named in `values` (max_steps, every, temperature, top_k,
-        prompt; a top_k of 0 or "" is none), as a lesson step asks."""
+        top_p, prompt; a top_k or top_p of 0, "" or None is none), as a lesson step asks."""
         for key, value in values.items():
             field = key.replace("_", "-")
-            none = key == "top_k" and value in (0, "", None)
+            none = key in ("top_k", "top_p") and value in (0, "", None)
             if field in FIELDS:
                 self.set_text(field, "" if none else str(value))
 
     def live(self) -> dict[str, Any]:
-        """The settings that apply while training: sample interval, temperature, top-k, prompt."""
+        """The settings that apply while training: sample interval, temperature, top-k, top-p,
+        prompt."""
         return {
             "every": whole(self.text("every"), "sample every", minimum=1),
             "temperature": number(self.text("temperature"), "temperature"),
             "top_k": whole(self.text("top-k"), "top-k", blank=True),
+            "top_p": number(self.text("top-p"), "top-p") if self.text("top-p").strip() else None,
             "prompt": self.text("prompt"),
         }
 
@@ -93,4 +96,3 @@ class SamplingSettings(Grid):
             "max_steps": whole(self.text("max-steps"), "max steps", minimum=1, blank=True),
             **self.live(),
         }
-

@@ -18,13 +18,17 @@ SAMPLE_TOKENS = 200  # characters per sample while training
 GEN_TOKENS = 300  # characters "Generate now" writes
 
 
-def describe(temperature: float, top_k: int | None) -> str:
-    return f"temperature {temperature:g}" + (f", top-k {top_k}" if top_k else "")
+def describe(temperature: float, top_k: int | None, top_p: float | None = None) -> str:
+    return f"temperature {temperature:g}" + cut_off(top_k, top_p)
 
 
 def describe_short(live: dict[str, Any]) -> str:
-    top_k = live["top_k"]
-    return f"T {live['temperature']:g}" + (f", top-k {top_k}" if top_k else "")
+    return f"T {live['temperature']:g}" + cut_off(live["top_k"], live.get("top_p"))
+
+
+def cut_off(top_k: int | None, top_p: float | None) -> str:
+    """ ", top-k 5, top-p 0.9": the tokens left out of the draw, if any are."""
+    return (f", top-k {top_k}" if top_k else "") + (f", top-p {top_p:g}" if top_p else "")
 
 
 def sample_settings(live: dict[str, Any]) -> SampleSettings:
@@ -32,7 +36,12 @@ def sample_settings(live: dict[str, Any]) -> SampleSettings:
     from engine.sample import SampleSettings
 
     return SampleSettings(
-        live["every"], SAMPLE_TOKENS, live["prompt"], live["temperature"], live["top_k"]
+        live["every"],
+        SAMPLE_TOKENS,
+        live["prompt"],
+        live["temperature"],
+        live["top_k"],
+        live["top_p"],
     )
 
 
@@ -103,6 +112,7 @@ def write(
         GEN_TOKENS,
         temperature=live["temperature"],
         top_k=live["top_k"],
+        top_p=live["top_p"],
     )
     return f"{weights}, {describe_short(live)}", live["prompt"], list(pieces)
 
