@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -29,6 +28,7 @@ from typing import Any
 
 import lessons
 from engine.atomic import write_text_atomically
+from engine.child_output import Ended, cut, run_bounded
 from engine.errors import ConfigError, EngineError
 
 # __path__, not __file__: an editable install may see `lessons` as a namespace package
@@ -229,24 +229,14 @@ _CHILD = (
 OUTPUT_LINES = 40  # of the learner's printing kept in a report
 
 
-def _tail(text: str, lines: int = OUTPUT_LINES) -> str:
-    kept = text.strip("\n").splitlines()
-    if len(kept) > lines:
-        kept = [f"... ({len(kept) - lines} lines before)"] + kept[-lines:]
+def _tail(text: str, dropped: int = 0, lines: int = OUTPUT_LINES) -> str:
+    kept = [cut(line) for line in text.strip("\n").splitlines()]
+    before = len(kept) - lines
+    if before > 0 or dropped:
+        kept = kept[-lines:]
+        more = f" and {dropped:,} bytes" if dropped else ""
+        kept.insert(0, f"... ({max(before, 0)} lines{more} before)")
     return "\n".join(kept)
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    """Kill the child and anything it started (it leads its own process group)."""
-    if proc.poll() is not None:
-        return
-    try:
-        if hasattr(os, "killpg"):
-            os.killpg(proc.pid, signal.SIGKILL)
-        else:
-            proc.kill()
-    except ProcessLookupError:
-        pass
 
 
 def check(name: str, path: str | Path, timeout: float = 20.0) -> CheckReport:
@@ -272,39 +262,21 @@ def check(name: str, path: str | Path, timeout: float = 20.0) -> CheckReport:
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-        text=True,
-        encoding="utf-8",
-        errors="replace",
         env=env,
         start_new_session=True,
     )
-    timed_out = False
-    try:
-        try:
-            out, err = proc.communicate(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            timed_out = True
-            _stop(proc)
-            out, err = proc.communicate()
-    finally:
-        _stop(proc)
+    ended = run_bounded(proc, timeout)
     seconds = time.perf_counter() - began
-    return _read_report(exercise.name, path, out, err, proc.returncode, timed_out, timeout, seconds)
+    return _read_report(exercise.name, path, ended, timeout, seconds)
 
 
 def _read_report(
-    name: str,
-    path: Path,
-    out: str,
-    err: str,
-    code: int | None,
-    timed_out: bool,
-    timeout: float,
-    seconds: float,
+    name: str, path: Path, ended: Ended, timeout: float, seconds: float
 ) -> CheckReport:
     report: dict[str, Any] | None = None
     last_case: dict[str, Any] | None = None
-    for line in out.splitlines():
+    code, timed_out = ended.code, ended.timed_out
+    for line in ended.out.splitlines():
         try:
             message = json.loads(line)
         except ValueError:
@@ -313,7 +285,7 @@ def _read_report(
             report = message["report"]
         elif "case" in message:
             last_case = message
-    output = _tail(err)
+    output = _tail(ended.err, ended.dropped)
     if report is not None:
         return CheckReport(
             name,
@@ -321,8 +293,8 @@ def _read_report(
             report["status"],
             report["cases_run"],
             report["cases_total"],
-            report["lines"],
-            report["hints"],
+            [cut(line) for line in report["lines"]],
+            [cut(hint) for hint in report["hints"]],
             output,
             seconds,
         )

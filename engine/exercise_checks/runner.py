@@ -26,6 +26,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from engine.child_output import cut
 from engine.exercise_checks import NAMES
 from engine.exercise_checks.common import (
     ATOL,
@@ -73,7 +74,7 @@ def _where(exc: BaseException, learner_file: str | None) -> list[str]:
 
 def _exception_line(exc: BaseException) -> str:
     message = str(exc).strip().splitlines()
-    return f"{type(exc).__name__}: {message[0]}" if message else type(exc).__name__
+    return cut(f"{type(exc).__name__}: {message[0]}") if message else type(exc).__name__
 
 
 SHAPE_ERRORS = (
