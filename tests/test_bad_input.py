@@ -109,3 +109,26 @@ def test_a_resumed_run_refuses_another_text_or_preset(checkpoint, args, said, ca
         "--max-iters", "3", "--threads", "1",
     )  # fmt: skip
     assert code == 0 and "Resuming" in out, err
+
+
+def test_sample_and_the_app_take_threads(capsys, monkeypatch):
+    import torch
+
+    try:
+        code, out, err = cli(capsys, "sample", str(PRETRAINED_GPT), "-n", "5", "--threads", "2")
+        assert code == 0 and torch.get_num_threads() == 2, err
+    finally:
+        torch.set_num_threads(1)  # the suite's own policy
+    code, _, err = cli(capsys, "sample", str(PRETRAINED_GPT), "-n", "5", "--threads", "0")
+    assert code == 2 and "--threads must be at least 1" in err
+
+    from tui.app import LearnGPTApp
+
+    opened = []
+    monkeypatch.setattr(
+        LearnGPTApp, "run", lambda app: opened.append((app.threads, app.first_pane))
+    )
+    assert cli(capsys, "--threads", "1", "--pane", "copying")[0] == 0
+    assert opened == [(1, "copying")]
+    code, _, err = cli(capsys, "--threads", "0")
+    assert code == 2 and one_line(err) and "--threads" in err and opened == [(1, "copying")]

@@ -24,7 +24,7 @@ from tui.cli import (
     train_sentences,
     train_translate,
 )
-from tui.cli.options import DataDir
+from tui.cli.options import DataDir, Threads
 
 PANE_NAMES = ("digits", "attention", "lab", "sampling", "lessons", "build", "copying")
 
@@ -56,6 +56,7 @@ def root(
         str, typer.Option(help="Open the app on this pane: " + ", ".join(PANE_NAMES) + ".")
     ] = "digits",
     data_dir: DataDir = None,
+    threads: Threads = None,
 ) -> None:
     """Without a subcommand, open the app."""
     if ctx.invoked_subcommand is not None:
@@ -64,9 +65,11 @@ def root(
         raise typer.BadParameter(
             f"unknown pane {pane!r}: choose {', '.join(PANE_NAMES)}", param_hint="--pane"
         )
+    if threads is not None and threads < 1:
+        raise typer.BadParameter(f"must be at least 1, got {threads}", param_hint="--threads")
     from tui.app import LearnGPTApp
 
-    LearnGPTApp(pane=pane, data_dir=str(data_dir) if data_dir else None).run()
+    LearnGPTApp(pane=pane, threads=threads, data_dir=str(data_dir) if data_dir else None).run()
 
 
 def too_large_line(exc: BaseException) -> str | None:

@@ -266,6 +266,7 @@ def sample(
     ] = None,
     cache: Annotated[bool, typer.Option("--cache/--no-cache", help="Key/value cache.")] = True,
     device: Device = "auto",
+    threads: Threads = None,
 ) -> None:
     """Stream text from a trained GPT, character by character."""
     from engine.device import default_threads, pick_device, use_threads
@@ -274,7 +275,7 @@ def sample(
 
     check_sampling(temperature, top_k, top_p)
     device = pick_device(device)
-    use_threads(default_threads("gpt"))
+    use_threads(default_threads("gpt") if threads is None else threads)
     model, tokenizer = load_model(checkpoint, device)
     tokenizer.encode(prompt)  # unseen characters: a one-line error before anything prints
     sys.stdout.write(prompt)
