@@ -6,6 +6,11 @@ run code. Writing goes to a temp file in the same folder, then `os.replace`: a c
 mid-write leaves the previous file whole (`engine.atomic.write_atomically`), and the temp file
 a kill left (`.NAME.XXXXXXXX.tmp`, untouched for over a minute) is removed by the next save.
 
+Every tensor in a file (weights, optimiser state, random state) is hashed into "sha256" when
+it is written, and checked when it is read: a file whose numbers were changed afterwards, by
+hand or by damage that still unpickles, is refused in one line instead of loading silently.
+(Files written before the hash existed, such as older saves, load without the check.)
+
 Every transformer file (a GPT run, a shipped GPT, the pizza model, the number translator) is
 written by `save_model`: "model_config" (the model's `config.to_dict()`) and "model" (its
 weights) first, then whatever that kind of file adds. `weights_must_fit` reads them back.
@@ -27,6 +32,7 @@ if TYPE_CHECKING:
 
 FORMAT = "learn-gpt-checkpoint"
 VERSION = 1
+HASH = "sha256"  # the key of the tensors' hash in a file
 
 
 class CheckpointError(EngineError):
@@ -39,7 +45,37 @@ def save(path: str | Path, kind: str, payload: dict[str, Any]) -> Path:
     import torch
 
     data = {"format": FORMAT, "version": VERSION, "kind": kind, **payload}
+    data[HASH] = tensors_hash(data)
     return write_atomically(path, lambda fh: torch.save(data, fh))
+
+
+def tensors_hash(data: Any, where: str = "") -> str:
+    """The sha256 of every tensor in `data` (nested dicts, lists, tuples), with its place,
+    dtype and shape, in a fixed order; the stored hash itself is left out."""
+    import hashlib
+
+    import torch
+
+    digest = hashlib.sha256()
+    for place, tensor in _tensors(data, where):
+        flat = tensor.detach().cpu().contiguous().reshape(-1)
+        digest.update(f"{place}|{tensor.dtype}|{tuple(tensor.shape)}|".encode())
+        digest.update(flat.view(torch.uint8).numpy().tobytes())
+    return digest.hexdigest()
+
+
+def _tensors(data: Any, where: str) -> Iterator[tuple[str, Any]]:
+    import torch
+
+    if isinstance(data, torch.Tensor):
+        yield where, data
+    elif isinstance(data, dict):
+        for key in sorted(data, key=str):
+            if not (where == "" and key == HASH):
+                yield from _tensors(data[key], f"{where}/{key}")
+    elif isinstance(data, (list, tuple)):
+        for i, item in enumerate(data):
+            yield from _tensors(item, f"{where}/{i}")
 
 
 def load(path: str | Path, kind: str) -> dict[str, Any]:
@@ -65,6 +101,11 @@ def load(path: str | Path, kind: str) -> dict[str, Any]:
         )
     if data.get("kind") != kind:
         raise CheckpointError(f"{path} holds a {data.get('kind')} model, not {kind}")
+    if HASH in data and data[HASH] != tensors_hash(data):
+        raise CheckpointError(
+            f"{path}: its numbers do not match the checksum saved with them (changed or "
+            "damaged after it was written); use another copy, or train again"
+        )
     return data
 
 

@@ -19,6 +19,14 @@ SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
 
 @pytest.fixture(autouse=True)
+def one_thread() -> Iterator[None]:
+    """Back to one torch thread after each test: a command under test (sample, train gpt)
+    may set its own, and the next test's numbers would depend on the order tests ran in."""
+    yield
+    torch.set_num_threads(1)
+
+
+@pytest.fixture(autouse=True)
 def private_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Each test gets an empty user cache, no $LEARN_GPT_DATA_DIR and its own progress file,
     so the machine's own downloads and the learner's progress never leak in or get written."""

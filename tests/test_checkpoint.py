@@ -176,3 +176,35 @@ def test_stepping_one_mini_batch_at_a_time_equals_training(small_digits):
     assert all(s.min <= s.mean <= s.max for s in summaries[0])
     with pytest.raises(ConfigError, match="has done its 1 epochs"):
         stepped.step_once()
+
+
+def test_numbers_changed_after_saving_are_refused_in_one_line(tmp_path, capsys):
+    """A checkpoint holds the sha256 of its tensors: one weight nudged by 0.001 after the save
+    (the file still unpickles) is refused by every reader, and the untouched file loads."""
+    import torch
+
+    from tui.cli import main
+
+    path = tmp_path / "g.pt"
+    with pytest.raises(SystemExit) as done:
+        main(["train", "gpt", "--preset", "tiny", "--n-layer", "1", "--max-iters", "2",
+              "--eval-interval", "2", "--threads", "1", "--out", str(path)])  # fmt: skip
+    assert done.value.code == 0
+    raw = torch.load(path, weights_only=True)
+    assert len(raw["sha256"]) == 64
+    name = next(iter(raw["model"]))
+    raw["model"][name].view(-1)[0] += 1e-3
+    altered = tmp_path / "altered.pt"
+    torch.save(raw, altered)
+    for command in (
+        ["sample", str(altered), "-n", "5", "--threads", "1"],
+        ["train", "gpt", "--resume", str(altered)],
+    ):
+        with pytest.raises(SystemExit) as done:
+            main(command)
+        err = capsys.readouterr().err
+        assert done.value.code == 1 and len(err.strip().splitlines()) == 1, err
+        assert "do not match the checksum saved with them" in err
+    with pytest.raises(SystemExit) as done:
+        main(["sample", str(path), "-n", "5", "--threads", "1"])  # the suite's one thread
+    assert done.value.code == 0
