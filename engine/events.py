@@ -301,8 +301,8 @@ class InductionEval:
     loss: float
     scores: list[HeadScores]
     seconds: float
-    accuracy: float = 0.0
-    weights: np.ndarray | None = None
+    accuracy: float
+    weights: np.ndarray
 
     @property
     def best(self) -> HeadScores:

@@ -5,19 +5,23 @@ does not close the generator.
 
 A pane gives `new_run()` (a generator, or None after saying what is wrong), `RESUME` (its
 work module's `resume(run, threads)`: the generator under the pane's thread policy), `where()`
-(where a pause or a stop happened) and `kept()` (whether a result is on screen); its status
-shows `summary` once done.
+(where a pause or a stop happened), `kept()` (whether a result is on screen) and `READY` (its
+status line before a run); its status line (`#PREFIX-status`) shows `summary` once done, and
+its Start, Pause and Stop buttons follow the state.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
+from textual.widgets import Button, Label
+
 from tui.panes.run_pane import RunPane
 
 
 class GeneratorPane(RunPane):
     AGAIN = "s trains again"  # what the status offers after a stop
+    READY = ""  # what the status says before a run
     summary = ""  # what the status says once done
     RESUME: Callable[[Iterator[object], int | None], Iterator[object]]
     new_run: Callable[[], Iterator[object] | None]
@@ -27,6 +31,27 @@ class GeneratorPane(RunPane):
 
     def kept(self) -> bool:
         return False
+
+    def watch_state(self, state: str) -> None:
+        self.status(
+            {
+                "loading": "Loading PyTorch…",
+                "idle": self.READY,
+                "running": "Training… p pauses, x stops.",
+                "paused": f"Paused {self.where()}: p resumes, x stops.",
+                "done": self.summary or f"Done; {self.AGAIN}.",
+            }[state]
+        )
+        pause = self.query_one(f"#{self.BUTTON_PREFIX}pause", Button)
+        pause.label = "Resume" if state == "paused" else "Pause"
+        self.enable_buttons(
+            start=state in ("idle", "done", "paused"),
+            pause=state in ("running", "paused"),
+            stop=state in ("running", "paused"),
+        )
+
+    def status(self, text: str) -> None:
+        self.query_one(f"#{self.BUTTON_PREFIX}status", Label).update(text)
 
     def action_start(self) -> None:
         if self.state == "paused" and self.run is not None:

@@ -50,6 +50,7 @@ class BuildScreen(GeneratorPane):
     PANE = "build"
     HELP = HELP
     AGAIN = "s climbs again"
+    READY = "Ready: s climbs the ladder; m trains the selected rung with your classes (set mine)."
     CSS_PATH = "build.tcss"
     AUTO_FOCUS = "#build-table"
     BUTTON_PREFIX = "build-"
@@ -117,26 +118,8 @@ class BuildScreen(GeneratorPane):
         self.state = "idle"
 
     def watch_state(self, state: str) -> None:
-        self._status(
-            {
-                "loading": "Loading PyTorch…",
-                "idle": "Ready: s climbs the ladder; m trains the selected rung with your "
-                "classes (set mine).",
-                "running": "Training… p pauses, x stops.",
-                "paused": f"Paused in {self._where()}: p resumes, x stops.",
-                "done": self.summary or "Done; s climbs again.",
-            }[state]
-        )
-        self.query_one("#build-pause", Button).label = "Resume" if state == "paused" else "Pause"
-        self.enable_buttons(
-            start=state in ("idle", "done", "paused"),
-            pause=state in ("running", "paused"),
-            stop=state in ("running", "paused"),
-            retrain=state in ("idle", "done"),
-        )
-
-    def _status(self, text: str) -> None:
-        self.query_one("#build-status", Label).update(text)
+        super().watch_state(state)
+        self.enable_buttons(retrain=state in ("idle", "done"))
 
     def _load_progress(self) -> None:
         from engine.progress import load
@@ -149,7 +132,7 @@ class BuildScreen(GeneratorPane):
         """How training goes, while it goes: events still on their way after a pause or a stop
         only move the step the status names."""
         if self.state == "running":
-            self._status(text)
+            self.status(text)
         else:
             self.watch_state(self.state)
 

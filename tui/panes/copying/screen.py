@@ -64,6 +64,7 @@ class CopyingScreen(GeneratorPane):
     AUTO_FOCUS = "#copy-scores"
     BUTTON_PREFIX = "copy-"
     RESUME = staticmethod(work.resume)
+    READY = "Ready: s trains the attention-only model; c looks inside a GPT."
     BINDINGS = [  # after RunPane's s, p and x
         Binding("l", "layer(1)", "Layer"),
         Binding("L", "layer(-1)", "Layer", show=False),
@@ -137,26 +138,6 @@ class CopyingScreen(GeneratorPane):
         self.query_one(InsideView).offer()
         self.state = "idle"
 
-    def watch_state(self, state: str) -> None:
-        self._status(
-            {
-                "loading": "Loading PyTorch…",
-                "idle": "Ready: s trains the attention-only model; c looks inside a GPT.",
-                "running": "Training… p pauses, x stops.",
-                "paused": f"Paused at step {self._step()}: p resumes, x stops.",
-                "done": self.summary or "Done; s trains again.",
-            }[state]
-        )
-        self.query_one("#copy-pause", Button).label = "Resume" if state == "paused" else "Pause"
-        self.enable_buttons(
-            start=state in ("idle", "done", "paused"),
-            pause=state in ("running", "paused"),
-            stop=state in ("running", "paused"),
-        )
-
-    def _status(self, text: str) -> None:
-        self.query_one("#copy-status", Label).update(text)
-
     def _step(self) -> int:
         return self.latest.step if self.latest else 0
 
@@ -203,7 +184,7 @@ class CopyingScreen(GeneratorPane):
         self.query_one("#copy-scores", ScoreTable).show(last.scores, self.off, self.strong)
         self._show_maps()
         if self.state == "running":
-            self._status(
+            self.status(
                 f"Step {last.step}/{self.started.steps if self.started else '?'}: loss "
                 f"{last.loss:.2f}, {last.accuracy:.0%} right; best induction "
                 f"{last.best.induction:.2f} ({last.best.name}) · p pauses, x stops"
