@@ -4,9 +4,12 @@ The learner copies a stub (`lessons/exercises/NAME.py`: a signature, a docstring
 `raise NotImplementedError`), writes the function, and `check(name, path)` compares it with the
 reference on many fixed-seed cases: several shapes, batch 1, T = 1, odd sizes. The learner's
 file runs in a child process with a time limit, so a syntax error, an exception or a loop that
-never ends becomes a report, never a crash. A wrong answer is reported at its first mismatch:
-which output, which shape or element, by how much, and a hint when the output matches one of
-the mistakes the check knows (a transposed weight, a missing σ', a mask on the wrong side, ...).
+never ends becomes a report, never a crash. The child sends back only what the learner's code
+returned; the verdict is reached here, by code the learner's file never ran beside, so nothing
+it does (patching the checker, writing to its results) can make it pass. A wrong answer is
+reported at its first mismatch: which output, which shape or element, by how much, and a hint
+when the output matches one of the mistakes the check knows (a transposed weight, a missing σ',
+a mask on the wrong side, ...).
 
     report = check("backprop", Path("backprop.py"))
     report.passed, report.lines, report.hints
@@ -20,6 +23,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -257,23 +261,53 @@ def check(name: str, path: str | Path, timeout: float = 20.0) -> CheckReport:
         "OMP_NUM_THREADS": "1",
     }
     began = time.perf_counter()
-    proc = subprocess.Popen(
-        [sys.executable, "-c", _CHILD, exercise.name, str(path.resolve())],
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        env=env,
-        start_new_session=True,
-    )
-    ended = run_bounded(proc, timeout)
+    with tempfile.TemporaryDirectory(prefix="learn-gpt-check-") as folder:
+        results = Path(folder) / "trial.pt"
+        proc = subprocess.Popen(
+            [sys.executable, "-c", _CHILD, exercise.name, str(path.resolve()), str(results)],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env,
+            start_new_session=True,
+        )
+        ended = run_bounded(proc, timeout)
+        trial = None if ended.timed_out else _read_trial(results)
     seconds = time.perf_counter() - began
-    return _read_report(exercise.name, path, ended, timeout, seconds)
+    return _read_report(exercise.name, path, ended, trial, timeout, seconds)
+
+
+TRIAL_BYTES = 64 * 2**20  # a trial holds the cases' outputs: a few MB at most
+
+
+def _read_trial(path: Path) -> Any:
+    """What the child saved, or None when it saved nothing (it died first) or nothing loadable."""
+    import torch
+
+    try:
+        if path.stat().st_size > TRIAL_BYTES:
+            return None
+        return torch.load(path, weights_only=True)
+    except Exception:  # missing, truncated, or not written by the child at all: no trial
+        return None
+
+
+def _is_progress(message: Any) -> bool:
+    """A progress line as the child writes it (the learner's code can write there too)."""
+    return (
+        isinstance(message, dict)
+        and type(message.get("case")) is int
+        and type(message.get("of")) is int
+        and isinstance(message.get("label"), str)
+    )
 
 
 def _read_report(
-    name: str, path: Path, ended: Ended, timeout: float, seconds: float
+    name: str, path: Path, ended: Ended, trial: Any, timeout: float, seconds: float
 ) -> CheckReport:
-    report: dict[str, Any] | None = None
+    from engine.exercise_checks.judge import judge
+    from engine.exercise_checks.runner import exercise_module
+
     last_case: dict[str, Any] | None = None
     code, timed_out = ended.code, ended.timed_out
     for line in ended.out.splitlines():
@@ -281,25 +315,24 @@ def _read_report(
             message = json.loads(line)
         except ValueError:
             continue
-        if "report" in message:
-            report = message["report"]
-        elif "case" in message:
-            last_case = message
+        if _is_progress(message):
+            last_case = {**message, "label": cut(message["label"])}
     output = _tail(ended.err, ended.dropped)
-    if report is not None:
+    if trial is not None:
+        report = judge(exercise_module(name), trial)
         return CheckReport(
             name,
             path,
             report["status"],
             report["cases_run"],
             report["cases_total"],
-            [cut(line) for line in report["lines"]],
-            [cut(hint) for hint in report["hints"]],
+            report["lines"],
+            report["hints"],
             output,
             seconds,
         )
     run = last_case["case"] if last_case else 0
-    total = last_case.get("of", 0) if last_case else 0
+    total = last_case["of"] if last_case else 0
     if timed_out:
         if last_case is None:
             lines = [

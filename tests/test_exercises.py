@@ -16,12 +16,12 @@ import typer
 from engine.errors import ConfigError, EngineError
 from engine.exercise_checks import NAMES
 from engine.exercise_checks.common import clone, first_difference
+from engine.exercise_checks.judge import variant_hints
 from engine.exercise_checks.runner import (
     check_file,
     check_function,
     exercise_module,
     load_module,
-    variant_hints,
 )
 from engine.exercises import (
     EXERCISES,
@@ -56,6 +56,8 @@ MISTAKES = [
     ("sample_top_k_not_renormalised", "sample", "not renormalised"),
 ]
 
+LOOP_LIMIT = 6.0  # seconds: the child must import torch and reach case 1 on a busy machine
+
 PRINTS_AND_PASSES = """
 import torch
 
@@ -86,7 +88,7 @@ def reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, CheckReport]:
     jobs |= {
         "syntax": ("backprop", folder / "backprop.py", 20.0),
         "raises": ("backprop", FIXTURES / "raises.py", 20.0),
-        "loops": ("backprop", FIXTURES / "loops.py", 3.0),
+        "loops": ("backprop", FIXTURES / "loops.py", LOOP_LIMIT),
         "stub": ("backprop", EXERCISES["backprop"].stub, 20.0),
         "prints": ("positional_encoding", folder / "positional_encoding.py", 20.0),
     }
@@ -154,8 +156,8 @@ def test_an_exception_is_reported_with_the_learners_line_and_what_it_printed(rep
 def test_a_loop_that_never_ends_is_stopped_at_the_time_limit(reports):
     report = reports["loops"]
     assert report.status == "timeout"
-    assert report.seconds < 10
-    assert "stopped after 3 s during case 1 of 8" in report.lines[0]
+    assert report.seconds < LOOP_LIMIT + 5
+    assert f"stopped after {LOOP_LIMIT:g} s during case 1 of 8" in report.lines[0]
     assert "loop" in report.lines[1]
 
 

@@ -12,8 +12,11 @@ An exercise module (one per exercise, beside this one) defines:
 - for an exercise where the learner writes a class (an nn.Module), `adapt(cls) -> fn`: the
   class as a function of a case's arguments (see `piece_cases`); `FUNCTION` is the class's name;
 - optionally `observe(got, expected, case) -> list[str]` (facts about a wrong output, such as
-  "row 3 sums to 0.74"), `extra_checks(fn) -> list[str] | None` (checks beyond comparing
-  outputs), `MAY_MODIFY_INPUTS`, and the tolerances `RTOL`, `ATOL`.
+  "row 3 sums to 0.74"), `MAY_MODIFY_INPUTS`, and the tolerances `RTOL`, `ATOL`;
+- optionally, for checks beyond comparing outputs, pairs of functions split where the learner's
+  code stops running (see `judge`): `ship(result, case)` picks what the verdict needs of a raw
+  result and `check_result(shipped, case) -> list[str] | None` judges it; `probe(fn)` runs the
+  learner's function in further ways and `judge_probe(probed) -> list[str] | None` judges that.
 """
 
 from __future__ import annotations

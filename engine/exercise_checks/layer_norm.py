@@ -65,10 +65,15 @@ class _Calls(TorchFunctionMode):
         return func(*args, **(kwargs or {}))
 
 
-def extra_checks(fn: pieces.Forward) -> list[str] | None:
+def probe(fn: pieces.Forward) -> dict[str, bool]:
+    """Whether the learner's piece calls torch's own layer norm on the first case."""
     with _Calls() as calls:
         fn(*cases()[0].args)
-    if calls.layer_norm:
+    return {"layer_norm": calls.layer_norm}
+
+
+def judge_probe(probed: dict[str, bool]) -> list[str] | None:
+    if probed["layer_norm"] is not False:
         return [
             "LayerNorm calls torch's own layer norm (nn.LayerNorm or F.layer_norm): compute "
             "the mean and the variance yourself, as the lecture's LayerNorm1d does"

@@ -50,8 +50,12 @@ unpack = pieces.unpack
 error_hints = pieces.error_hints
 
 
-def extra_checks(fn: pieces.Forward) -> list[str] | None:
-    return pieces.ignored_classes(fn, reference, cases()[0], ["head"])
+def probe(fn: pieces.Forward) -> dict[str, torch.Tensor]:
+    return pieces.given_class_outputs(fn, cases()[0], ["head"])
+
+
+def judge_probe(probed: dict[str, torch.Tensor]) -> list[str] | None:
+    return pieces.ignored_classes(probed, reference, cases()[0], ["head"])
 
 
 def _forward(

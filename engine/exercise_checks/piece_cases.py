@@ -119,16 +119,28 @@ def negated(cls: type[nn.Module]) -> type[nn.Module]:
     return type(f"Negated{cls.__name__}", (cls,), {"forward": forward})
 
 
+def _swapped(case: Case, key: str) -> tuple[Build, torch.Tensor]:
+    """`case`'s arguments with the class given as `key` swapped for its negated self."""
+    build, x = case.args
+    return replace(build, given={**build.given, key: negated(build.given[key])}), x
+
+
+def given_class_outputs(fn: Forward, case: Case, keys: Sequence[str]) -> dict[str, torch.Tensor]:
+    """The learner's piece's output on `case` with each given class in turn negated (the child's
+    half of `ignored_classes`)."""
+    out = {key: as_tensor(fn(*_swapped(case, key)), "out") for key in keys}
+    return {key: t.cpu().clone().as_subclass(torch.Tensor) for key, t in out.items()}
+
+
 def ignored_classes(
-    fn: Forward, reference: Forward, case: Case, keys: Sequence[str]
+    outputs: dict[str, torch.Tensor], reference: Forward, case: Case, keys: Sequence[str]
 ) -> list[str] | None:
     """Lines naming the given classes (`head=`, `attention=`, ...) that the learner's piece does
-    not build with, or None: each is swapped in turn for its negated self."""
-    build, x = case.args
+    not build with, or None: `outputs` are its outputs with each negated in turn."""
     ignored = []
     for key in keys:
-        swapped = replace(build, given={**build.given, key: negated(build.given[key])})
-        if not torch.allclose(fn(swapped, x), reference(swapped, x), rtol=RTOL, atol=ATOL):
+        right, got = reference(*_swapped(case, key)), outputs[key]
+        if got.shape != right.shape or not torch.allclose(got, right, rtol=RTOL, atol=ATOL):
             ignored.append(key)
     if not ignored:
         return None

@@ -1,16 +1,17 @@
-"""Run one learner's exercise file against its check, and say what was found.
+"""The child side of checking an exercise: import the learner's file and run it on the cases.
 
 `engine.exercises.check` starts this module in a child process:
 
-    python -c "...; main()" NAME PATH
+    python -c "...; main()" NAME PATH RESULTS
 
 The child imports the learner's file, runs their function (or builds and runs their class: the
-exercise module's `adapt`, see `piece_cases`) and the reference on every case, and writes JSON
-lines to its stdout: {"case": i, "of": n, "label": ...} as each case starts (so a parent that
-has to stop a loop that never ends can say where it was), then one {"report": {...}} at the
-end. Anything the learner's code prints goes to stderr instead.
+exercise module's `adapt`, see `piece_cases`) on every case, and writes JSON lines to its
+stdout, {"case": i, "of": n, "label": ...}, as each case starts (so a parent that has to stop a
+loop that never ends can say where it was). At the end it saves the *trial*, the outputs
+(`judge`'s docstring gives its form), to RESULTS; the parent reaches the verdict from it with
+`judge`, which never runs the learner's code. Anything the learner's code prints goes to stderr.
 
-`check_function(name, fn)` does the same work in-process, for a function already loaded.
+`check_file` and `check_function(name, fn)` do both halves in this process.
 """
 
 from __future__ import annotations
@@ -26,18 +27,12 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+import torch
+
 from engine.child_output import cut
 from engine.exercise_checks import NAMES
-from engine.exercise_checks.common import (
-    ATOL,
-    RTOL,
-    Case,
-    Wrong,
-    clone,
-    first_difference,
-    matches,
-    same_inputs,
-)
+from engine.exercise_checks.common import Case, Named, Wrong, clone, same_inputs
+from engine.exercise_checks.judge import Trial, judge, judge_case, record, report
 
 Progress = Callable[[int, int, str], None]  # (case, of cases, label)
 
@@ -46,17 +41,6 @@ def exercise_module(name: str) -> ModuleType:
     if name not in NAMES:
         raise ValueError(f"unknown exercise {name!r}: choose {', '.join(NAMES)}")
     return importlib.import_module(f"engine.exercise_checks.{name}")
-
-
-def _report(status: str, lines: list[str], hints: list[str] | None = None, **counts: int) -> dict:
-    return {
-        "status": status,
-        "passed": status == "passed",
-        "lines": lines,
-        "hints": hints or [],
-        "cases_run": counts.get("cases_run", 0),
-        "cases_total": counts.get("cases_total", 0),
-    }
 
 
 def _where(exc: BaseException, learner_file: str | None) -> list[str]:
@@ -114,19 +98,92 @@ def _error_hints(module: ModuleType, exc: BaseException) -> list[str]:
     return hints
 
 
-def variant_hints(module: ModuleType, case: Case, got: Any) -> list[str]:
-    """The hints of every known mistake whose output on `case` is the learner's output."""
-    rtol = getattr(module, "RTOL", RTOL)
-    atol = getattr(module, "ATOL", ATOL)
-    hints = []
-    for variant in module.VARIANTS:
+def _plain(named: Named) -> Named:
+    """The learner's tensors as plain CPU tensors of their own (no subclass, no grad, no view of
+    a larger storage), fit to ship to the parent and load with weights_only=True."""
+    return [(n, t.detach().cpu().clone().as_subclass(torch.Tensor)) for n, t in named]
+
+
+def _record(module: ModuleType, case: Case, args: tuple[Any, ...], result: Any) -> dict:
+    changed = []
+    if not getattr(module, "MAY_MODIFY_INPUTS", False):
+        changed = [
+            argname
+            for argname, before, after in zip(module.ARG_NAMES, case.args, args)
+            if not same_inputs(before, after)
+        ]
+    try:
+        got = _plain(module.unpack(result, case))
+    except Wrong as wrong:
+        return record(None, wrong.lines, changed, None)
+    ship = getattr(module, "ship", None)
+    return record(got, None, changed, ship(result, case) if ship else None)
+
+
+def _raised(
+    module: ModuleType,
+    exc: BaseException,
+    learner_file: str | None,
+    case: tuple[str, Case] | None,
+    **counts: int,
+) -> dict:
+    """The report of the learner's function raising `exc` (on `case`: where, and the case)."""
+    function = module.FUNCTION
+    where = [case[0]] if case else []
+    lines = [*where, f"{function} raised {_exception_line(exc)}", *_where(exc, learner_file)]
+    if isinstance(exc, TypeError) and function in str(exc) and "argument" in str(exc):
+        lines.append(f"keep the stub's signature: {module.SIGNATURE}")
+    hints = _error_hints(module, exc)
+    if case and hasattr(module, "error_hints"):
+        hints += module.error_hints(exc, case[1])
+    return report("error", lines, hints, **counts)
+
+
+def run_cases(
+    module: ModuleType,
+    fn: Callable[..., Any],
+    *,
+    learner_file: str | None = None,
+    progress: Progress | None = None,
+) -> Trial:
+    """Run `fn` on every case (and the exercise's probe): the trial `judge` decides on. It stops
+    at the first case whose output is wrong, as the verdict names only that one."""
+    cases: list[Case] = module.cases()
+    total = len(cases)
+    outputs: list[dict] = []
+    for i, case in enumerate(cases, start=1):
+        if progress is not None:
+            progress(i, total, case.label)
+        counts = {"cases_run": i, "cases_total": total}
+        where = f"case {i} of {total}: {case.label}"
+        args = clone(case.args)
         try:
-            theirs = module.unpack(variant.fn(*clone(case.args)), case)
-        except Exception:  # a mistake that cannot run on this case is not the learner's
-            continue
-        if matches(theirs, got, rtol, atol):
-            hints.append(variant.hint)
-    return hints
+            outputs.append(_record(module, case, args, fn(*args)))
+        except NotImplementedError:
+            lines = [
+                f"{module.FUNCTION} is not written yet: it still raises NotImplementedError.",
+                "Replace each `raise NotImplementedError(...)` with your code.",
+            ]
+            return {"outputs": outputs, "stopped": report("not_written", lines, **counts)}
+        except Wrong as wrong:  # a class exercise's piece that cannot even be built as asked
+            stopped = report("mismatch", [where, *wrong.lines], **counts)
+            return {"outputs": outputs, "stopped": stopped}
+        except Exception as exc:
+            stopped = _raised(module, exc, learner_file, (where, case), **counts)
+            return {"outputs": outputs, "stopped": stopped}
+        if judge_case(module, case, outputs[-1], i, total) is not None:
+            return {"outputs": outputs, "stopped": None}
+    trial: Trial = {"outputs": outputs, "stopped": None}
+    probe = getattr(module, "probe", None)
+    if probe is not None:
+        try:
+            trial["probe"] = probe(fn)
+        except Wrong as wrong:
+            trial["stopped"] = report("mismatch", wrong.lines, cases_run=total, cases_total=total)
+        except Exception as exc:
+            counts = {"cases_run": total, "cases_total": total}
+            trial["stopped"] = _raised(module, exc, learner_file, None, **counts)
+    return trial
 
 
 def check_function(
@@ -136,88 +193,10 @@ def check_function(
     learner_file: str | None = None,
     progress: Progress | None = None,
 ) -> dict:
-    """Compare `fn` with the reference of exercise `name` on every case; the report as a dict."""
+    """Compare `fn` with the reference of exercise `name` on every case, in this process; the
+    report as a dict."""
     module = exercise_module(name)
-    cases: list[Case] = module.cases()
-    total = len(cases)
-    function = module.FUNCTION
-    rtol = getattr(module, "RTOL", RTOL)
-    atol = getattr(module, "ATOL", ATOL)
-    for i, case in enumerate(cases, start=1):
-        if progress is not None:
-            progress(i, total, case.label)
-        where = f"case {i} of {total}: {case.label}"
-        counts = {"cases_run": i, "cases_total": total}
-        expected = module.unpack(module.reference(*clone(case.args)), case)
-        args = clone(case.args)
-        try:
-            result = fn(*args)
-        except NotImplementedError:
-            return _report(
-                "not_written",
-                [
-                    f"{function} is not written yet: it still raises NotImplementedError.",
-                    "Replace each `raise NotImplementedError(...)` with your code.",
-                ],
-                **counts,
-            )
-        except Wrong as wrong:  # a class exercise's piece that cannot even be built as asked
-            return _report("mismatch", [where, *wrong.lines], **counts)
-        except Exception as exc:
-            lines = [where, f"{function} raised {_exception_line(exc)}", *_where(exc, learner_file)]
-            if isinstance(exc, TypeError) and function in str(exc) and "argument" in str(exc):
-                lines.append(f"keep the stub's signature: {module.SIGNATURE}")
-            hints = _error_hints(module, exc)
-            if hasattr(module, "error_hints"):
-                hints += module.error_hints(exc, case)
-            return _report("error", lines, hints, **counts)
-        if not getattr(module, "MAY_MODIFY_INPUTS", False):
-            changed = [
-                argname
-                for argname, before, after in zip(module.ARG_NAMES, case.args, args)
-                if not same_inputs(before, after)
-            ]
-            if changed:
-                return _report(
-                    "mismatch",
-                    [
-                        where,
-                        f"{function} changed its input {changed[0]} in place",
-                        "compute new tensors instead (no `+=`, `.add_()`, or assignment into "
-                        "an input): the caller still needs its inputs",
-                    ],
-                    **counts,
-                )
-        try:
-            got = module.unpack(result, case)
-        except Wrong as wrong:
-            return _report("mismatch", [where, *wrong.lines], **counts)
-        problem = first_difference(expected, got, rtol, atol)
-        if problem is None and hasattr(module, "check_result"):
-            problem = module.check_result(result, case)
-        if problem is not None:
-            observe = getattr(module, "observe", None)
-            facts = observe(got, expected, case) if observe else []
-            hints = variant_hints(module, case, got)
-            return _report("mismatch", [where, *problem, *facts], hints, **counts)
-    extra = getattr(module, "extra_checks", None)
-    if extra is not None:
-        try:
-            problem = extra(fn)
-        except Exception as exc:
-            lines = [f"{function} raised {_exception_line(exc)}", *_where(exc, learner_file)]
-            return _report(
-                "error", lines, _error_hints(module, exc), cases_run=total, cases_total=total
-            )
-        if problem:
-            lines = [f"all {total} cases match, but a further check does not:", *problem]
-            return _report("mismatch", lines, cases_run=total, cases_total=total)
-    return _report(
-        "passed",
-        [f"{function} matches the reference on all {total} cases"],
-        cases_run=total,
-        cases_total=total,
-    )
+    return judge(module, run_cases(module, fn, learner_file=learner_file, progress=progress))
 
 
 def load_module(path: Path, module_name: str) -> ModuleType:
@@ -235,13 +214,17 @@ def load_module(path: Path, module_name: str) -> ModuleType:
     return module
 
 
-def check_file(name: str, path: Path, progress: Progress | None = None) -> dict:
-    """Import the learner's file at `path` and check its function; the report as a dict."""
+def trial_file(name: str, path: Path, progress: Progress | None = None) -> Trial:
+    """Import the learner's file at `path` and run its function on the cases: the trial."""
     module = exercise_module(name)
     function = module.FUNCTION
     path = Path(os.path.abspath(path))
     if str(path.parent) not in sys.path:  # their own helpers beside the file, after all else
         sys.path.append(str(path.parent))
+
+    def stopped(status: str, lines: list[str]) -> Trial:
+        return {"outputs": [], "stopped": report(status, lines)}
+
     try:
         learner = load_module(path, f"learner_{name}")
     except SyntaxError as exc:
@@ -253,58 +236,58 @@ def check_file(name: str, path: Path, progress: Progress | None = None) -> dict:
             if exc.offset:
                 indent = len(exc.text) - len(exc.text.lstrip())
                 lines.append("    " + " " * (indent + max(exc.offset - 1 - indent, 0)) + "^")
-        return _report("syntax", lines)
+        return stopped("syntax", lines)
     except NotImplementedError:
-        return _report("not_written", [f"{function} is not written yet."])
+        return stopped("not_written", [f"{function} is not written yet."])
     except BaseException as exc:  # noqa: BLE001 - SystemExit and all: the file is theirs
         if isinstance(exc, KeyboardInterrupt):
             raise
         lines = [f"importing {path.name} raised {_exception_line(exc)}", *_where(exc, str(path))]
-        return _report("import_error", lines)
+        return stopped("import_error", lines)
     fn = getattr(learner, function, None)
     adapt = getattr(module, "adapt", None)  # a class exercise: run the class as a function
     if fn is None:
         kind, stub = "function", f"def {module.SIGNATURE}"
         if adapt is not None:
             kind, stub = "class", f"class {function}(nn.Module)"
-        return _report(
+        return stopped(
             "no_function", [f"{path.name} has no {kind} `{function}`: keep the stub's `{stub}`"]
         )
     if adapt is not None:
         try:
             fn = adapt(fn)
         except Wrong as wrong:
-            return _report("no_function", wrong.lines)
+            return stopped("no_function", wrong.lines)
     elif not callable(fn):
-        return _report("no_function", [f"`{function}` in {path.name} is not a function"])
+        return stopped("no_function", [f"`{function}` in {path.name} is not a function"])
     try:
-        return check_function(name, fn, learner_file=str(path), progress=progress)
+        return run_cases(module, fn, learner_file=str(path), progress=progress)
     except BaseException as exc:  # noqa: BLE001 - e.g. sys.exit() inside their function
         if isinstance(exc, KeyboardInterrupt):
             raise
         lines = [f"{function} raised {_exception_line(exc)}", *_where(exc, str(path))]
-        return _report("error", lines)
+        return stopped("error", lines)
+
+
+def check_file(name: str, path: Path, progress: Progress | None = None) -> dict:
+    """Check the learner's file at `path` in this process; the report as a dict."""
+    return judge(exercise_module(name), trial_file(name, path, progress))
 
 
 def main(argv: list[str] | None = None) -> None:
-    """The child: `NAME PATH` -> JSON lines on stdout (see the module docstring)."""
-    name, path = argv if argv is not None else sys.argv[1:3]
-    results = os.fdopen(os.dup(1), "w", encoding="utf-8")
-    os.dup2(2, 1)  # whatever the learner's code prints lands on stderr, not in our results
+    """The child: `NAME PATH RESULTS` -> progress lines on stdout, the trial in RESULTS."""
+    name, path, results = argv if argv is not None else sys.argv[1:4]
+    progress_out = os.fdopen(os.dup(1), "w", encoding="utf-8")
+    os.dup2(2, 1)  # whatever the learner's code prints lands on stderr, not in our progress
     sys.stdout = sys.stderr
     sys.dont_write_bytecode = True
-
-    import torch
-
     torch.set_num_threads(1)
 
     def progress(i: int, total: int, label: str) -> None:
-        results.write(json.dumps({"case": i, "of": total, "label": label}) + "\n")
-        results.flush()
+        progress_out.write(json.dumps({"case": i, "of": total, "label": label}) + "\n")
+        progress_out.flush()
 
-    report = check_file(name, Path(path), progress)
-    results.write(json.dumps({"report": report}) + "\n")
-    results.flush()
+    torch.save(trial_file(name, Path(path), progress), results)
 
 
 if __name__ == "__main__":

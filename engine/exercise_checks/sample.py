@@ -73,13 +73,20 @@ def error_hints(exc: Exception, case: Case) -> list[str]:
     return []
 
 
-def check_result(result: Any, case: Case) -> list[str] | None:
+def ship(result: Any, case: Case) -> dict[str, Any]:
+    """What the parent needs of the token: the int it stands for (None if it is not one) and
+    how it reads, for the message."""
+    token = result[0]
+    return {"token": _token(token), "said": repr(token)[:80]}
+
+
+def check_result(shipped: Any, case: Case) -> list[str] | None:
     """The token: an int the probabilities allow; the likeliest one at temperature 0."""
-    token, probs = result
+    chosen = shipped["token"]
     logits, temperature = case.args[0], case.args[1]
-    chosen = _token(token)
-    if chosen is None:
-        return [f"token is {token!r}: return it as an int, e.g. int(torch.multinomial(...))"]
+    if type(chosen) is not int:
+        said = shipped["said"]
+        return [f"token is {said}: return it as an int, e.g. int(torch.multinomial(...))"]
     if not 0 <= chosen < logits.numel():
         return [f"token {chosen} is not in the vocabulary 0..{logits.numel() - 1}"]
     expected = next_token_probs(logits, temperature, case.args[2])
@@ -93,34 +100,50 @@ def check_result(result: Any, case: Case) -> list[str] | None:
     return None
 
 
-def extra_checks(fn) -> list[str] | None:
-    """The draw uses the generator, and follows the probabilities."""
+SEEDS = (1, 2, 3)  # generators seeded alike must draw alike, whatever the global seed
+DRAWS = 1000  # from FOLLOWED's probabilities: each count within 7% of the draws of its share
+FOLLOWED = torch.tensor([0.0, 0.0, -0.7, -1.4])
+
+
+def probe(fn) -> dict[str, list[int | None]]:
+    """The learner's tokens: two draws for each seed of SEEDS under different global seeds, then
+    DRAWS draws from FOLLOWED (stopping at the first that is not a token)."""
     logits = torch.randn(40, generator=gen(7)) * 0.5
-    for seed in (1, 2, 3):
+    pairs = []
+    for seed in SEEDS:
         torch.manual_seed(1000 + seed)
         first = _token(fn(logits.clone(), 1.0, None, gen(seed))[0])
         torch.manual_seed(2000 + seed)
-        second = _token(fn(logits.clone(), 1.0, None, gen(seed))[0])
+        pairs += [first, _token(fn(logits.clone(), 1.0, None, gen(seed))[0])]
+    g = gen(11)
+    draws: list[int | None] = []
+    while len(draws) < DRAWS and (not draws or draws[-1] in range(len(FOLLOWED))):
+        draws.append(_token(fn(FOLLOWED.clone(), 1.0, None, g)[0]))
+    return {"pairs": pairs, "draws": draws}
+
+
+def judge_probe(probed: dict[str, list[int | None]]) -> list[str] | None:
+    """The draw uses the generator, and follows the probabilities."""
+    pairs = probed["pairs"]
+    for seed, first, second in zip(SEEDS, pairs[::2], pairs[1::2]):
         if first != second:
             return [
                 f"two generators seeded {seed} gave tokens {first} and {second}: draw with the "
                 "generator you are given, torch.multinomial(probs, 1, generator=generator)"
             ]
-    logits = torch.tensor([0.0, 0.0, -0.7, -1.4])
-    probs = torch.softmax(logits, dim=-1)
-    draws = 1000
-    g = gen(11)
-    counts = torch.zeros(4)
-    for _ in range(draws):
-        token = _token(fn(logits.clone(), 1.0, None, g)[0])
-        if token is None or not 0 <= token < 4:
+    counts = torch.zeros(len(FOLLOWED))
+    for token in probed["draws"]:
+        if not isinstance(token, int) or token not in range(len(FOLLOWED)):
             return [f"sample returned token {token!r} for 4 logits: return an int in 0..3"]
         counts[token] += 1
-    for token in range(4):
-        expected = float(probs[token]) * draws
-        if abs(counts[token] - expected) > 0.07 * draws:
+    probs = torch.softmax(FOLLOWED, dim=-1)
+    if len(probed["draws"]) != DRAWS or len(pairs) != 2 * len(SEEDS):
+        raise ValueError("not a probe of ours")
+    for token in range(len(FOLLOWED)):
+        expected = float(probs[token]) * DRAWS
+        if abs(counts[token] - expected) > 0.07 * DRAWS:
             return [
-                f"over {draws} draws from probabilities {[round(float(p), 3) for p in probs]}, "
+                f"over {DRAWS} draws from probabilities {[round(float(p), 3) for p in probs]}, "
                 f"token {token} came {int(counts[token])} times, expected about {expected:.0f}: "
                 "draw at random from probs (torch.multinomial), not the likeliest token"
             ]
