@@ -3,9 +3,12 @@
 `write_atomically` writes to a hidden temp file in the destination's folder
 (`.NAME.XXXXXXXX.tmp`), flushes and fsyncs it, then renames it over the destination with
 `os.replace`: a crash, a Ctrl-C or a full disk mid-write leaves the previous file (or no file)
-whole, never a half-written one. A failure removes the temp file; only a kill (SIGKILL, a power
-cut) can leave one, and `sweep_leftovers` removes those the next time the same destination is
-written.
+whole, never a half-written one. Ctrl-C, SIGTERM and SIGHUP wait while the file is written
+(`signals_held`) and reach their handlers once it is in place: a second Ctrl-C pressed during a
+checkpoint's save interrupts just after it, instead of inside torch's writer, which turned the
+interrupt into a RuntimeError and a traceback. A failure removes the temp file; only a kill
+(SIGKILL, a power cut) can leave one, and `sweep_leftovers` removes those the next time the same
+destination is written.
 
 Which leftovers are swept: files in the destination's folder named like that destination's
 temp files (`.NAME.` + a random part without a dot + the suffix; a temp file of another
@@ -20,9 +23,12 @@ sweeping never makes a write fail.
 from __future__ import annotations
 
 import os
+import signal
 import tempfile
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
 
@@ -59,6 +65,33 @@ def sweep_leftovers(
     return removed
 
 
+HELD_SIGNALS: tuple[signal.Signals, ...] = tuple(
+    getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)
+)
+
+
+@contextmanager
+def signals_held() -> Iterator[None]:
+    """Within the block, Ctrl-C, SIGTERM and SIGHUP are noted, not acted on; as it ends, each
+    that came is raised again for the handler that was there before (an ignored signal stays
+    ignored). Outside the main thread, where Python cannot set handlers, it holds nothing."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    came: list[int] = []
+    previous = {}
+    for signum in HELD_SIGNALS:
+        if signal.getsignal(signum) is not signal.SIG_IGN:
+            previous[signum] = signal.signal(signum, lambda number, frame: came.append(number))
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, signal.SIG_DFL if handler is None else handler)
+        for signum in dict.fromkeys(came):
+            signal.raise_signal(signum)
+
+
 def temp_prefix(path: Path) -> str:
     """The start of the names of `path`'s temp files (their end is ".tmp")."""
     return f".{path.name}."
@@ -73,24 +106,26 @@ def write_atomically(
     docstring). With `overwrite=False` an existing `path` is never replaced: FileExistsError
     (where the file system cannot hard-link, an existing file is checked for just before the
     rename instead). On any failure the temp file is removed and the error raised as it came.
+    Stop signals wait until the file is in place (`signals_held`).
     The file gets the ordinary mode 0o644 (mkstemp makes it private)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     sweep_leftovers(path.parent, temp_prefix(path), ".tmp")
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=temp_prefix(path), suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            write(fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)
-        if overwrite:
-            os.replace(tmp, path)
-        else:
-            _link_new(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with signals_held():
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=temp_prefix(path), suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                write(fh)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.chmod(tmp, 0o644)
+            if overwrite:
+                os.replace(tmp, path)
+            else:
+                _link_new(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
     return path
 
 

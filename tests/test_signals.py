@@ -258,3 +258,38 @@ def test_a_toy_task_stopped_on_its_last_step_finishes_and_one_before_exits():
     with pytest.raises(typer.Exit) as exit_info:
         follow_training(console, toy_events(2), 3, "accuracy")
     assert exit_info.value.exit_code == 130
+
+
+def interrupted_saves(monkeypatch) -> None:
+    """Make every torch.save press Ctrl-C once it has begun: a second Ctrl-C mid-write."""
+    save = torch.save
+
+    def pressed(obj, f, *args, **kwargs):  # noqa: ANN001, ANN202
+        f.write(b"PK")  # a zip's first bytes are on disk when the key is pressed
+        f.seek(0)
+        signal.raise_signal(signal.SIGINT)
+        return save(obj, f, *args, **kwargs)
+
+    monkeypatch.setattr(torch, "save", pressed)
+
+
+def test_a_ctrl_c_during_a_save_lands_once_the_file_is_whole(tmp_path, monkeypatch):
+    from engine import checkpoint
+
+    interrupted_saves(monkeypatch)
+    path = tmp_path / "w.pt"
+    with pytest.raises(KeyboardInterrupt):
+        checkpoint.save(path, "test", {"w": torch.ones(3)})
+    assert float(checkpoint.load(path, "test")["w"].sum()) == 3
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_a_second_ctrl_c_during_the_stop_save_keeps_it_and_says_so(tmp_path, capsys, monkeypatch):
+    stop_on_step(monkeypatch, 29)
+    interrupted_saves(monkeypatch)
+    ckpt = tmp_path / "g.pt"
+    args = ("train", "gpt", *GPT_ARGS, "--corpus", corpus(tmp_path), "--max-iters", "30")
+    code, out, err = cli(capsys, *args, "--eval-interval", "100", "--out", str(ckpt))
+    assert code == 130
+    assert err.strip() == "learn-gpt: interrupted"
+    assert load_model_checkpoint(ckpt)["step"] == 29
