@@ -8,6 +8,7 @@ commands that use them, so `learn-gpt --help` answers at once.
 from __future__ import annotations
 
 import re
+import signal
 import sys
 from typing import Annotated
 
@@ -17,6 +18,7 @@ from tui.cli import (
     data,
     exercise,
     lesson,
+    serve,
     train_gpt,
     train_induction,
     train_ladder,
@@ -47,6 +49,7 @@ app.add_typer(data.app, name="data")
 app.add_typer(exercise.app, name="exercise")
 app.command("sample")(train_gpt.sample)
 app.command("lesson")(lesson.command)
+app.command("serve")(serve.command)
 
 
 @app.callback(invoke_without_command=True)
@@ -90,8 +93,15 @@ def main(argv: list[str] | None = None) -> None:
     # click's base error: typer re-exports only some of click (and vendors it in new releases)
     usage_error = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
     command = typer.main.get_command(app)
+    args = sys.argv[1:] if argv is None else list(argv)
     try:
-        code = command.main(args=argv, prog_name="learn-gpt", standalone_mode=False)
+        # the command is invoked here, not through command.main(), which turns a Ctrl-C into a
+        # silent exit 130: a second Ctrl-C (after the first asked a run to stop) must still say
+        with command.make_context("learn-gpt", args) as ctx:
+            command.invoke(ctx)
+        code = 0
+    except typer.Exit as exc:
+        code = exc.exit_code
     except usage_error as exc:
         print(f"learn-gpt: error: {exc.format_message()}", file=sys.stderr)
         code = exc.exit_code
@@ -99,6 +109,7 @@ def main(argv: list[str] | None = None) -> None:
         print("learn-gpt: aborted", file=sys.stderr)
         code = 130
     except KeyboardInterrupt:  # a second Ctrl-C, or one before training starts: at once
+        # (a file being written when it came was finished first: engine.atomic.signals_held)
         print("learn-gpt: interrupted", file=sys.stderr)
         code = 130
     except ConfigError as exc:
@@ -113,4 +124,8 @@ def main(argv: list[str] | None = None) -> None:
             raise
         print(f"learn-gpt: {too_large}", file=sys.stderr)
         code = 1
-    sys.exit(code if isinstance(code, int) else 0)
+    if argv is None:  # the whole process is ours (not a test calling main with its own args)
+        # a Ctrl-C while the interpreter shuts down (torch's exit hooks) would print a
+        # traceback: from here on it ends the process at once, as the shell expects
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+    sys.exit(code)
