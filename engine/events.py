@@ -317,3 +317,15 @@ class InductionTrained:
     seconds: float
     history: list[InductionEval]
     model: AttentionOnly
+
+
+@dataclass(frozen=True)
+class DownloadProgress:
+    """Bytes of one file of a data set downloaded so far (`total` None when the server does
+    not say): `index` counts from 0 among the set's `files`."""
+
+    name: str
+    index: int
+    files: int
+    done: int
+    total: int | None

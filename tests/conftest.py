@@ -28,11 +28,13 @@ def one_thread() -> Iterator[None]:
 
 @pytest.fixture(autouse=True)
 def private_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Each test gets an empty user cache, no $LEARN_GPT_DATA_DIR and its own progress file,
-    so the machine's own downloads and the learner's progress never leak in or get written."""
+    """Each test gets an empty user cache, no $LEARN_GPT_DATA_DIR or $LEARN_GPT_MIRROR, and its
+    own progress file, so the machine's own downloads, mirror and the learner's progress never
+    leak in or get written."""
     cache = tmp_path_factory.mktemp("cache")
     monkeypatch.setenv("LEARN_GPT_CACHE_DIR", str(cache))
     monkeypatch.delenv("LEARN_GPT_DATA_DIR", raising=False)
+    monkeypatch.delenv("LEARN_GPT_MIRROR", raising=False)
     monkeypatch.setenv(
         "LEARN_GPT_PROGRESS_FILE", str(tmp_path_factory.mktemp("progress") / "progress.json")
     )

@@ -1,5 +1,6 @@
 """The Digits pane's run through the shared job (tui.jobs): save while training, pause, resume,
-stop and fail, driven by keys as a learner would."""
+stop and fail, driven by keys as a learner would; and the full MNIST set downloaded from the
+pane, from a server on 127.0.0.1 (tests/test_download.py's)."""
 
 from __future__ import annotations
 
@@ -7,9 +8,14 @@ from pathlib import Path
 
 import torch
 from pilot_helpers import opened, until
-from textual.widgets import Input, Log, Select
+from test_download import Server, serving, unreachable_url
+from textual.widgets import Input, Label, Log, ProgressBar, Select
 
+from engine.data.digits import SAMPLE_DIR, load_digits
+from engine.data.download import is_present
+from engine.data.sources import MNIST_FILES, catalog
 from engine.mlp_run import MLPRun
+from tui.panes.digits.full_mnist import FullMnist
 
 # 800 mini-batches an epoch on the bundled sample, 80,000 in all: it trains on while the test
 # saves, and then stops it
@@ -121,3 +127,116 @@ async def test_a_run_that_cannot_start_says_why_and_the_pane_stays_usable():
         await pilot.press("s")  # and it trains once the settings are right
         await until(pilot, lambda: position(screen) > 5)
         await pilot.press("x")
+
+
+# -- the full MNIST set, downloaded from the pane (served on 127.0.0.1, never the network) ------
+def serve_mnist(server: Server, folder: Path, monkeypatch, **route: int) -> None:  # noqa: ANN001
+    """Serve the four MNIST files of `folder` and point the downloads at them."""
+    for name in MNIST_FILES:
+        server.serve(f"/mnist/{name}", (folder / name).read_bytes(), **route)
+    monkeypatch.setenv("LEARN_GPT_MIRROR", server.url + "/mnist")
+
+
+def offer(screen) -> FullMnist:  # noqa: ANN001 - the Digits screen
+    return screen.query_one(FullMnist)
+
+
+def full_line(screen) -> str:  # noqa: ANN001 - the Digits screen
+    """The line about the full set, as shown."""
+    return str(screen.query_one("#full-line", Label).render())
+
+
+async def download_fails(pilot, said: str) -> None:  # noqa: ANN001
+    """Press f; the pane's one line once the download has failed, which must say `said`."""
+    screen = pilot.app.screen
+    await pilot.press("f")
+    await until(pilot, lambda: "Could not download" in full_line(screen), what="the failure")
+    line = full_line(screen)
+    assert said in line and "\n" not in line
+    assert line.startswith("Could not download MNIST: ")
+    assert line.endswith("; the bundled sample stays in use.")
+    assert offer(screen).phase == "missing" and screen.check_action("download", ()) is True
+
+
+async def test_the_full_set_downloads_in_the_pane_and_the_next_run_trains_on_it(
+    shared_data: Path, private_dirs: Path, monkeypatch
+):
+    with serving() as server:
+        serve_mnist(server, shared_data / "mnist", monkeypatch, hold_after=1_000_000)
+        async with opened("digits", (120, 36)) as pilot:
+            screen = pilot.app.screen
+            line = full_line(screen)
+            assert line.startswith(
+                "Training on the bundled 8,000-digit sample (2,000 more to test)"
+            )
+            assert f"60,000/10,000 MNIST set is not found in cache {private_dirs}." in line
+            assert screen.query_one("#set-data", Select).value == "sample"
+            await pilot.press("f")
+            # the server holds the first file after 1 MB: the pane shows how far it has come
+            await until(pilot, lambda: "1.0 of 9.6 MB" in full_line(screen), what="progress")
+            assert "train-images-idx3-ubyte.gz (file 1 of 4)" in full_line(screen)
+            bar = screen.query_one("#full-progress", ProgressBar)
+            assert bar.display and bar.total == 9_630_634 and bar.progress > 0
+            server.released.set()
+            await until(pilot, lambda: offer(screen).phase == "ready", what="the download")
+            assert full_line(screen).startswith(
+                "Full MNIST ready: 60,000 training digits (50,000 to train on, the rest to "
+                f"validate, as in the book) and 10,000 test digits in {private_dirs / 'mnist'}."
+            )
+            assert not bar.display and screen.check_action("download", ()) is False
+            # the next run trains on it: the settings the pane would start with load 60,000
+            data = screen.query_one("#set-data", Select)
+            await until(pilot, lambda: data.value == "mnist", what="the full set offered")
+            settings = screen.settings()
+            assert settings is not None and settings["data"] == "mnist"
+            digits = load_digits(settings["data"], pilot.app.data_dir)
+            assert len(digits.train) + len(digits.validation) == 60_000
+            assert len(digits.test) == 10_000 and "cache" in digits.source
+    assert sorted(p.name for p in (private_dirs / "mnist").iterdir()) == sorted(MNIST_FILES)
+    assert all(is_present(f, private_dirs / "mnist") for f in catalog()["mnist"])  # checksums
+
+
+async def test_an_unreachable_server_is_one_line_and_the_pane_goes_on(
+    private_dirs: Path, monkeypatch
+):
+    monkeypatch.setenv("LEARN_GPT_MIRROR", unreachable_url("/mnist"))
+    async with opened("digits", (120, 36)) as pilot:
+        await download_fails(pilot, "cannot reach 127.0.0.1")
+        assert not (private_dirs / "mnist").exists() or not any((private_dirs / "mnist").iterdir())
+        screen = pilot.app.screen
+        await pilot.press("n")  # and the pane trains on the sample as before
+        await until(pilot, lambda: screen.state == "paused", what="one mini-batch")
+        assert "bundled sample" in screen.run.digits.source
+
+
+async def test_a_wrong_checksum_is_one_line_and_leaves_nothing(private_dirs: Path, monkeypatch):
+    with serving() as server:
+        serve_mnist(server, SAMPLE_DIR, monkeypatch)  # real IDX files, but not MNIST's
+        async with opened("digits", (120, 36)) as pilot:
+            await download_fails(pilot, "train-images-idx3-ubyte.gz: checksum mismatch")
+    assert not any((private_dirs / "mnist").iterdir())
+
+
+async def test_a_cache_it_cannot_write_is_one_line(bad_folder: Path, monkeypatch):
+    monkeypatch.setenv("LEARN_GPT_CACHE_DIR", str(bad_folder))
+    monkeypatch.setenv("LEARN_GPT_MIRROR", unreachable_url("/mnist"))  # never reached
+    async with opened("digits", (120, 36)) as pilot:
+        await download_fails(pilot, f"cannot download into {bad_folder / 'mnist'}: {bad_folder}")
+
+
+async def test_f_again_stops_the_download_and_nothing_half_written_stays(
+    shared_data: Path, private_dirs: Path, monkeypatch
+):
+    with serving() as server:
+        serve_mnist(server, shared_data / "mnist", monkeypatch, hold_after=1_000_000)
+        async with opened("digits", (120, 36)) as pilot:
+            screen = pilot.app.screen
+            await pilot.press("f")
+            await until(pilot, lambda: "1.0 of 9.6 MB" in full_line(screen), what="progress")
+            await pilot.press("f")  # the worker stops at its next chunk, which the server holds
+            assert full_line(screen) == "Stopping the download…"
+            server.released.set()
+            await until(pilot, lambda: not offer(screen).job.busy, what="the stop")
+            assert full_line(screen).startswith("Download stopped, nothing half-written kept")
+            assert offer(screen).phase == "missing"
+    assert not any((private_dirs / "mnist").iterdir())

@@ -1,4 +1,5 @@
-"""Downloads against a real HTTP server on 127.0.0.1: good, gzipped, truncated, corrupt, down."""
+"""Downloads against a real HTTP server on 127.0.0.1: good, gzipped, truncated, corrupt, down,
+stopped midway. The Digits pane's download tests serve MNIST with the same server (`serving`)."""
 
 from __future__ import annotations
 
@@ -6,9 +7,11 @@ import gzip
 import hashlib
 import http.server
 import os
+import re
 import socket
 import threading
 from collections.abc import Iterator
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,10 +22,13 @@ from engine.data.download import (
     NoNetworkError,
     RemoteFile,
     download_all,
+    download_events,
     download_file,
     is_present,
     sha256_of,
 )
+from engine.destination import DestinationError
+from engine.events import DownloadProgress
 
 
 @dataclass
@@ -30,6 +36,7 @@ class Route:
     body: bytes
     status: int = 200
     content_length: int | None = None  # None: the real length; -1: send no Content-Length
+    hold_after: int | None = None  # send this many bytes, then the rest once `released` is set
 
 
 @dataclass
@@ -37,14 +44,16 @@ class Server:
     url: str
     routes: dict[str, Route] = field(default_factory=dict)
     hits: dict[str, int] = field(default_factory=dict)
+    released: threading.Event = field(default_factory=threading.Event)
 
     def serve(self, path: str, body: bytes, **kw: int | None) -> str:
         self.routes[path] = Route(body, **kw)
         return self.url + path
 
 
-@pytest.fixture
-def server() -> Iterator[Server]:
+@contextmanager
+def serving() -> Iterator[Server]:
+    """An HTTP server on 127.0.0.1, in a thread, while the block runs."""
     state = Server(url="")
 
     class Handler(http.server.BaseHTTPRequestHandler):
@@ -58,8 +67,16 @@ def server() -> Iterator[Server]:
             length = len(route.body) if route.content_length is None else route.content_length
             if length >= 0:
                 self.send_header("Content-Length", str(length))
-            self.end_headers()
-            self.wfile.write(route.body)  # HTTP/1.0: the connection closes after this
+            self.end_headers()  # HTTP/1.0: the connection closes after the body
+            held = len(route.body) if route.hold_after is None else route.hold_after
+            self.wfile.write(route.body[:held])
+            if held < len(route.body):
+                self.wfile.flush()
+                state.released.wait(timeout=30)
+                try:
+                    self.wfile.write(route.body[held:])
+                except ConnectionError:  # the client stopped reading: a stopped download
+                    pass
 
         def log_message(self, format: str, *args: object) -> None:  # keep test output quiet
             pass
@@ -71,9 +88,24 @@ def server() -> Iterator[Server]:
     try:
         yield state
     finally:
+        state.released.set()
         httpd.shutdown()
         httpd.server_close()
         thread.join(timeout=5)
+
+
+@pytest.fixture
+def server() -> Iterator[Server]:
+    with serving() as state:
+        yield state
+
+
+def unreachable_url(path: str = "/") -> str:
+    """A URL on 127.0.0.1 whose port nobody listens on (it was free a moment ago)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    return f"http://127.0.0.1:{port}{path}"
 
 
 def sha(data: bytes) -> str:
@@ -98,6 +130,7 @@ def test_good_file_downloads_with_progress(server: Server, payload: bytes, tmp_p
     path = download_file(f, dest, progress=lambda *a: calls.append(a))
     assert path == dest / "data.bin"
     assert path.read_bytes() == payload
+    assert path.stat().st_mode & 0o777 == 0o644  # an ordinary file, not mkstemp's private one
     assert is_present(f, dest)
     assert {c[0] for c in calls} == {"data.bin"}
     assert {c[2] for c in calls} == {len(payload)}
@@ -165,10 +198,7 @@ def test_wrong_checksum_discards_and_keeps_existing(
 
 
 def test_server_down_is_no_network(tmp_path: Path) -> None:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    f = RemoteFile("x.bin", f"http://127.0.0.1:{port}/x.bin", sha(b""))
+    f = RemoteFile("x.bin", unreachable_url("/x.bin"), sha(b""))
     with pytest.raises(NoNetworkError) as err:
         download_file(f, tmp_path, timeout=5)
     msg = str(err.value)
@@ -258,6 +288,51 @@ def test_the_next_download_removes_what_a_killed_one_left(
     assert_clean(tmp_path, "data.bin", fresh.name, other.name)
 
 
+def test_download_events_say_each_files_bytes_and_skip_what_is_present(
+    server: Server, payload: bytes, tmp_path: Path
+) -> None:
+    other = b"second file"
+    files = [
+        RemoteFile("a.bin", server.serve("/a.bin", payload), sha(payload)),
+        RemoteFile("b.bin", server.serve("/b.bin", other), sha(other)),
+    ]
+    (tmp_path / "b.bin").write_bytes(other)  # already here, verified: not fetched again
+    events = list(download_events(files, tmp_path))
+    assert {e.name for e in events} == {"a.bin"} and server.hits == {"/a.bin": 1}
+    assert all(e.index == 0 and e.files == 2 and e.total == len(payload) for e in events)
+    assert [e.done for e in events] == sorted({e.done for e in events})
+    assert events[0].done == 0 and events[-1].done == len(payload)
+    assert_clean(tmp_path, "a.bin", "b.bin")
+
+
+def test_download_events_stopped_midway_keep_only_whole_files(
+    server: Server, payload: bytes, tmp_path: Path
+) -> None:
+    """A worker stopped between two events closes the generator: the file being written goes,
+    the files already verified stay."""
+    files = [
+        RemoteFile("a.bin", server.serve("/a.bin", b"first"), sha(b"first")),
+        RemoteFile("b.bin", server.serve("/b.bin", payload), sha(payload)),
+    ]
+    with closing(download_events(files, tmp_path)) as events:
+        for event in events:
+            assert isinstance(event, DownloadProgress)
+            if event.name == "b.bin" and event.done > 0:
+                assert any(p.name.startswith(".b.bin.part-") for p in tmp_path.iterdir())
+                break
+    assert_clean(tmp_path, "a.bin")
+
+
+def test_download_events_refuse_a_folder_they_cannot_write_before_fetching(
+    server: Server, bad_folder: Path
+) -> None:
+    f = RemoteFile("a.bin", server.serve("/a.bin", b"data"), sha(b"data"))
+    said = re.escape(f"cannot download into {bad_folder / 'mnist'}: {bad_folder} ")
+    with pytest.raises(DestinationError, match=said):
+        next(download_events([f], bad_folder / "mnist"))
+    assert server.hits == {}
+
+
 def cli(*args: str) -> tuple[int, str]:
     import contextlib
     import io
@@ -295,8 +370,5 @@ def test_cli_download_with_wrong_files_or_no_network_is_one_line(server, private
     assert code == 1 and "checksum mismatch" in err and len(err.strip().splitlines()) == 1
     assert not any((private_dirs / "mnist").iterdir())
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    code, err = cli("data", "download", "mnist", "--mirror", f"http://127.0.0.1:{port}/")
+    code, err = cli("data", "download", "mnist", "--mirror", unreachable_url())
     assert code == 1 and "cannot reach" in err and len(err.strip().splitlines()) == 1

@@ -16,6 +16,12 @@ from tui.panes.digits.digit_canvas import DigitCanvas
 SIZES = [(80, 24), (120, 40)]
 
 
+@pytest.fixture(autouse=True)
+def same_cache_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The Digits pane names the cache it looked in: one path (never created) for every run."""
+    monkeypatch.setenv("LEARN_GPT_CACHE_DIR", "/nonexistent/learn-gpt-cache")
+
+
 async def engine_ready(pilot) -> None:
     while not pilot.app.engine_ready or pilot.app.screen.state == "loading":
         await pilot.pause(0.05)

@@ -24,6 +24,7 @@ from engine.errors import EngineError
 TRAIN_SIZE = 50_000
 IDX_FILES = list(MNIST_FILES)
 PICKLE_NAME = "mnist.pkl.gz"
+SAMPLE_DIR = BUNDLED_DIR / "mnist-sample"
 
 
 class DataError(EngineError):
@@ -70,6 +71,13 @@ def read_idx(path: Path) -> np.ndarray:
             f"{path}: truncated (expected {int(np.prod(dims))} bytes of data, found {body.size})"
         )
     return body.reshape(dims)
+
+
+def count_idx(folder: Path) -> tuple[int, int]:
+    """(training, test) digits in a folder of the four IDX files, read from the label files
+    alone (kilobytes, not the images' megabytes): what the app says it trains on, measured."""
+    train, test = (len(read_idx(folder / name)) for name in (IDX_FILES[1], IDX_FILES[3]))
+    return train, test
 
 
 def _digit_set(images: np.ndarray, labels: np.ndarray, where: str) -> DigitSet:
@@ -141,7 +149,7 @@ def load_pickle(path: Path) -> tuple[DigitSet, DigitSet, DigitSet]:
 
 def load_sample() -> Digits:
     """The sample that ships inside the package: 8,000 training and 2,000 test digits."""
-    train, _, test = load_idx_folder(BUNDLED_DIR / "mnist-sample", split_validation=False)
+    train, _, test = load_idx_folder(SAMPLE_DIR, split_validation=False)
     return Digits(train, None, test, "bundled sample (8,000 train / 2,000 test digits)")
 
 

@@ -4,6 +4,10 @@ Every file is checked against a known sha256 and written atomically: it is strea
 hidden temp file next to its destination and only renamed into place once it is complete and
 verified, so an interrupted or corrupt download never leaves a half-written file behind (and
 the partial file a kill left is swept by the next download of the same file).
+
+`fetch` is the download as a generator of (bytes so far, total), so a worker can stop it between
+two chunks (closing it discards the partial file); `download_file` drives it with a progress
+callback (the CLI), `download_events` yields engine events for the app.
 """
 
 from __future__ import annotations
@@ -17,13 +21,16 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import zlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
 from engine.atomic import sweep_leftovers
+from engine.destination import check_folder
 from engine.errors import EngineError
+from engine.events import DownloadProgress
 
 _DOWNLOAD_CHUNK = 64 * 1024
 _HASH_CHUNK = 1024 * 1024
@@ -95,17 +102,17 @@ def _open(file: RemoteFile, timeout: float) -> http.client.HTTPResponse:
 
 
 def _stream(
-    file: RemoteFile, out: BinaryIO, progress: ProgressCallback | None, timeout: float
-) -> str:
-    """Copy the response body into `out`, reporting progress; return the sha256 of the raw bytes."""
+    file: RemoteFile, out: BinaryIO, timeout: float
+) -> Generator[tuple[int, int | None], None, str]:
+    """Copy the response body into `out`, yielding (bytes so far, total) from 0 on; return the
+    sha256 of the raw bytes."""
     digest = hashlib.sha256()
     got = 0
     with _open(file, timeout) as resp:
         length = resp.headers.get("Content-Length", "")
         expected = int(length) if length.isdigit() else None
         total = expected if expected is not None else file.size
-        if progress:
-            progress(file.name, 0, total)
+        yield 0, total
         while True:
             try:
                 chunk = resp.read(_DOWNLOAD_CHUNK)
@@ -120,20 +127,18 @@ def _stream(
             out.write(chunk)
             digest.update(chunk)
             got += len(chunk)
-            if progress:
-                progress(file.name, got, total)
+            yield got, total
     if expected is not None and got < expected:
         raise DownloadError(f"{file.name}: download truncated: got {got} of {expected} bytes")
     return digest.hexdigest()
 
 
-def download_file(
-    file: RemoteFile,
-    dest_dir: Path,
-    progress: ProgressCallback | None = None,
-    timeout: float = 30.0,
-) -> Path:
-    """Download one file into dest_dir, verified and atomically; on any failure leave no trace.
+def fetch(
+    file: RemoteFile, dest_dir: Path, timeout: float = 30.0
+) -> Generator[tuple[int, int | None], None, Path]:
+    """Download one file into dest_dir, verified and atomically, yielding (bytes so far, total)
+    as they arrive and returning its path; on any failure, or when closed before its end (a
+    stopped worker), leave no trace.
 
     A kill (which no `except` sees) can leave the hidden `.NAME.part-XXXXXXXX` behind: the
     next download of NAME removes those untouched for over a minute (engine.atomic's rule; a
@@ -145,7 +150,7 @@ def download_file(
     tmp = Path(tmp_name)
     try:
         with os.fdopen(fd, "wb") as out:
-            got = _stream(file, out, progress, timeout)
+            got = yield from _stream(file, out, timeout)
             out.flush()
             os.fsync(out.fileno())
         if file.gzipped:
@@ -162,11 +167,30 @@ def download_file(
                 f"got {got[:12]}…); the download was discarded"
             )
         dest = dest_dir / file.name
+        os.chmod(tmp, 0o644)  # mkstemp makes it private; a data set is an ordinary file
         os.replace(tmp, dest)
         return dest
-    except BaseException:  # includes KeyboardInterrupt: never leave a partial file
+    except BaseException:  # includes KeyboardInterrupt and GeneratorExit: no partial file
         tmp.unlink(missing_ok=True)
         raise
+
+
+def download_file(
+    file: RemoteFile,
+    dest_dir: Path,
+    progress: ProgressCallback | None = None,
+    timeout: float = 30.0,
+) -> Path:
+    """`fetch` to its end, calling `progress(name, bytes so far, total)` for every chunk; an
+    exception from `progress` (a Ctrl-C) closes the download, which discards the partial file."""
+    with closing(fetch(file, dest_dir, timeout)) as steps:
+        while True:
+            try:
+                done, total = next(steps)
+            except StopIteration as end:
+                return end.value
+            if progress:
+                progress(file.name, done, total)
 
 
 def download_all(
@@ -185,3 +209,20 @@ def download_all(
         else:
             paths.append(download_file(file, dest_dir, progress, timeout))
     return paths
+
+
+def download_events(
+    files: Sequence[RemoteFile], dest_dir: Path, timeout: float = 30.0
+) -> Iterator[DownloadProgress]:
+    """`download_all` for a worker: the bytes of each missing file as `DownloadProgress`
+    events. The folder is checked first, so a read-only or full disk is one line before any
+    download; stopping between two events (closing the generator) discards the file being
+    written and keeps the files already verified."""
+    dest_dir = Path(dest_dir)
+    check_folder(dest_dir, f"cannot download into {dest_dir}")
+    for index, file in enumerate(files):
+        if is_present(file, dest_dir):
+            continue
+        with closing(fetch(file, dest_dir, timeout)) as steps:
+            for done, total in steps:
+                yield DownloadProgress(file.name, index, len(files), done, total)

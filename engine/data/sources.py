@@ -3,7 +3,9 @@ of downloadable data sets with their checksums.
 
 A full data set is looked for, in order, in the `--data-dir` folder, in $LEARN_GPT_DATA_DIR,
 and in the user cache that `learn-gpt data download` fills. Each of those may hold a data set
-directly or in a sub-folder named after it (`mnist/`, `tinyshakespeare/`).
+directly or in a sub-folder named after it (`mnist/`, `tinyshakespeare/`). Downloads come from
+the mirrors below, or from the folder URL in $LEARN_GPT_MIRROR (a network that cannot reach
+them, a local copy, the tests' own server).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from engine.data.download import RemoteFile
 
 ENV_DATA_DIR = "LEARN_GPT_DATA_DIR"
 ENV_CACHE_DIR = "LEARN_GPT_CACHE_DIR"
+ENV_MIRROR = "LEARN_GPT_MIRROR"
 BUNDLED_DIR = Path(__file__).with_name("bundled")
 PRETRAINED_DIR = Path(__file__).parents[1] / "pretrained"
 PRETRAINED_GPT = PRETRAINED_DIR / "shakespeare-cpu.pt"  # see its README.md
@@ -36,7 +39,9 @@ TINYSHAKESPEARE_SHA256 = "86c4e6aa9db7c042ec79f339dcb96d42b0075e16b8fc2e86bf0ca5
 
 
 def catalog(mirror: str | None = None) -> dict[str, list[RemoteFile]]:
-    """The downloadable data sets; `mirror` replaces each set's base URL (a folder URL)."""
+    """The downloadable data sets; `mirror` (else $LEARN_GPT_MIRROR) replaces each set's base
+    URL (a folder URL)."""
+    mirror = mirror or os.environ.get(ENV_MIRROR)
     base = mirror.rstrip("/") + "/" if mirror else None
     return {
         "mnist": [

@@ -4,7 +4,8 @@ Everything that touches the network goes through one `Job` (tui.jobs): training 
 `MLPRun.events()` in its worker and the pane hears the events themselves (`show_batch_done`,
 `show_epoch_done`); one mini-batch, saving, loading and the views of the weights (test answers,
 neurons, the drawing's reading) are calls that run between two mini-batches. Pause stops the
-worker and keeps the run; resume starts a new one where the run stands.
+worker and keeps the run; resume starts a new one where the run stands. Which digits it trains
+on, and the download of the full set when it is missing, are `FullMnist`'s (its own job).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from tui.panes.base import pane_help
 from tui.panes.digits.digit_canvas import DigitCanvas
 from tui.panes.digits.digit_gallery import DigitGallery
 from tui.panes.digits.draw_pad import DrawPad
+from tui.panes.digits.full_mnist import FullMnist, Looked, look
 from tui.panes.digits.neuron_grid import NeuronGrid
 from tui.panes.digits.settings import DEFAULTS, MLPSettings
 from tui.panes.digits.shape_table import ShapeTable
@@ -70,6 +72,7 @@ class DigitsScreen(RunPane):
         Binding("n", "step", "One mini-batch"),
         Binding("ctrl+s", "save", "Save"),
         Binding("ctrl+o", "load", "Load"),
+        Binding("f", "download", "Download MNIST"),
         *(
             Binding(key, f"show_tab('{tab}')", title, show=False)
             for key, tab, title in (
@@ -106,6 +109,7 @@ class DigitsScreen(RunPane):
                             yield Button("Load", id="load", compact=True)
                         yield Label("Loading PyTorch…", id="digits-status")
                     with Vertical(id="digits-right"):
+                        yield FullMnist(id="full-mnist")
                         yield ProgressBar(total=1, id="digits-progress", show_eta=False)
                         yield TrainCharts(id="charts")
                         yield Log(id="epoch-log", max_lines=500)
@@ -127,16 +131,32 @@ class DigitsScreen(RunPane):
         self.watch(self.app, "engine_ready", self._engine_ready, init=True)
 
     def _engine_ready(self, ready: bool) -> None:
+        """Look for the full set before saying Ready, so the pane never shows a moment of not
+        knowing which digits it trains on."""
         if ready and self.state == "loading":
-            self.state = "idle"
-            from engine.data.digits import find_full
-
             data_dir = self.app.data_dir
-            self.job.call(lambda: find_full(data_dir), then=self._found_full)
+            self.job.call(lambda: look(data_dir), then=self._looked, failed=self._look_failed)
 
-    def _found_full(self, found: list) -> None:
-        if found:
-            self.query_one(MLPSettings).offer_full_mnist(found[0])
+    def _looked(self, looked: Looked) -> None:
+        self.query_one(FullMnist).show_looked(looked)
+        if looked.found:
+            self.query_one(MLPSettings).offer_full_mnist(looked.found[0])
+        self.state = "idle"
+
+    def _look_failed(self, error: str) -> None:
+        self.notify(f"Could not look for the full MNIST set: {error}", severity="error")
+        self.state = "idle"
+
+    @on(FullMnist.Ready)
+    def _full_mnist_ready(self, event: FullMnist.Ready) -> None:
+        self.query_one(MLPSettings).offer_full_mnist(event.origin)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """`f` is in the footer only while the full set is missing or downloading."""
+        allowed = super().check_action(action, parameters)
+        if action == "download" and allowed:
+            return self.query_one(FullMnist).offered
+        return allowed
 
     def watch_state(self, state: str) -> None:
         status = {
@@ -209,6 +229,9 @@ class DigitsScreen(RunPane):
             return (stepped, *stepped.step_once())
 
         self.job.call(step, then=self._stepped, failed=self.run_failed)
+
+    def action_download(self) -> None:
+        self.query_one(FullMnist).toggle()
 
     def action_show_tab(self, tab: str) -> None:
         self.query_one(TabbedContent).active = tab
