@@ -322,5 +322,5 @@ class GPTRun:
             data["corpus"]["spec"],
             device,
         )
-        gpt_checkpoint.restore_run(run, data)
+        gpt_checkpoint.restore_run(run, data, path)
         return run

@@ -7,6 +7,7 @@ anywhere between mini-batches continues as if it had never stopped.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -204,13 +205,59 @@ class MLPRun:
         data_dir: str | Path | None = None,
     ) -> MLPRun:
         """Reopen a saved run (on the same data it was trained on) to evaluate or continue."""
+        fields = checkpoint.Fields(path, KIND)
         data = checkpoint.load(path, KIND)
-        try:
-            config = MLPConfig(**{**data["config"], "sizes": tuple(data["config"]["sizes"])})
-            network = Network.from_state(data["network"], device=device)
-            epoch, batch = int(data["position"]["epoch"]), int(data["position"]["batch"])
-            accuracy = [(int(c), int(t)) for c, t in data["accuracy"]]
-        except (KeyError, TypeError, ValueError) as exc:
-            raise checkpoint.CheckpointError(f"{path}: damaged mlp checkpoint ({exc})") from None
+        config = _config(fields, data)
+        _network_fits(fields, fields.get(data, "network", (dict,)), config)
+        position = fields.get(data, "position", (dict,))
+        epoch = fields.count(position, "epoch", "position.epoch")
+        batch = fields.count(position, "batch", "position.batch")
+        if epoch > config.epochs or (epoch == config.epochs and batch):
+            raise fields.error(
+                f"position epoch {epoch}, mini-batch {batch} is past its {config.epochs} epochs"
+            )
+        saved = fields.get(data, "accuracy", (list,))
+        accuracy = [_accuracy(fields, a, f"accuracy[{i}]") for i, a in enumerate(saved)]
         digits = digits or load_digits(config.data, data_dir)
-        return cls(config.validate(), digits, network, epoch, batch, accuracy)
+        batches = math.ceil(len(digits.train) / config.mini_batch_size)
+        if batch >= batches:
+            raise fields.error(f"position.batch {batch} is past the epoch's {batches} mini-batches")
+        network = Network.from_state(data["network"], device=device)
+        return cls(config, digits, network, epoch, batch, accuracy)
+
+
+def _config(fields: checkpoint.Fields, data: dict) -> MLPConfig:
+    """The run's settings, as MLPConfig and its `validate()` accept them."""
+    raw = fields.record(fields.get(data, "config", (dict,)), MLPConfig, "config")
+    sizes = raw.get("sizes", MLPConfig.sizes)
+    for i, n in enumerate(sizes):
+        fields.check(n, (int,), f"config.sizes[{i}]")
+    return fields.built("config", lambda: MLPConfig(**{**raw, "sizes": tuple(sizes)}).validate())
+
+
+def _network_fits(fields: checkpoint.Fields, network: dict, config: MLPConfig) -> None:
+    """The saved network is the one `config` describes, with one weight matrix and one bias
+    column per layer of its sizes: what `Network.from_state` builds on."""
+    sizes = fields.get(network, "sizes", (list, tuple), "network.sizes")
+    if list(sizes) != list(config.sizes):
+        raise fields.error(f"network.sizes {list(sizes)} differ from its config's {config.sizes}")
+    for key in ("activation", "cost", "init"):
+        value, wanted = fields.get(network, key, (str,), f"network.{key}"), getattr(config, key)
+        if value != wanted:
+            raise fields.error(f"network.{key} {value!r} differs from its config's {wanted!r}")
+    layers = list(zip(config.sizes[:-1], config.sizes[1:]))
+    for key, column in (("weights", False), ("biases", True)):
+        values = fields.get(network, key, (list,), f"network.{key}")
+        if len(values) != len(layers):
+            raise fields.error(f"network.{key} holds {len(values)} layers, its sizes {len(layers)}")
+        for i, (value, (x, y)) in enumerate(zip(values, layers)):
+            fields.tensor(value, f"network.{key}[{i}]", (y, 1) if column else (y, x))
+
+
+def _accuracy(fields: checkpoint.Fields, entry: object, name: str) -> tuple[int, int]:
+    """(correct, total) of one epoch's test: 0 <= correct <= total, and total >= 1."""
+    pair = fields.check(entry, (list, tuple), name)
+    if len(pair) != 2:
+        raise fields.error(f"{name} holds {len(pair)} numbers, not (correct, total)")
+    correct = fields.whole(pair[0], f"{name}[0]")
+    return correct, fields.whole(pair[1], f"{name}[1]", low=max(1, correct))

@@ -130,7 +130,7 @@ def train_gpt(
 
 def _open_run(opts: GPTOptions, device: str):  # noqa: ANN202 - GPTRun, imported late
     from engine.errors import ConfigError
-    from engine.gpt_checkpoint import load_model_checkpoint
+    from engine.gpt_checkpoint import load_run_checkpoint
     from engine.gpt_run import GPTRun
 
     if opts.resume is None:
@@ -142,11 +142,11 @@ def _open_run(opts: GPTOptions, device: str):  # noqa: ANN202 - GPTRun, imported
             device=device,
             data_dir=opts.data_dir,
         )
-    saved = load_model_checkpoint(opts.resume)
+    saved = load_run_checkpoint(opts.resume)  # a model-only file is refused here, in one line
     if opts.preset is not None:
         raise ConfigError("--preset with --resume: a resumed run keeps its model and settings")
     given_text = {"spec": opts.corpus} if opts.corpus is not None else {}
-    refuse_changes(given_text, saved.get("corpus", {}), set(), {"spec": "--corpus"})
+    refuse_changes(given_text, saved["corpus"], set(), {"spec": "--corpus"})
     refuse_changes(opts.model, saved["model_config"], set())
     refuse_changes(opts.train, saved["train_config"], {"max_iters"}, {"learning_rate": "--lr"})
     return GPTRun.load(opts.resume, device, opts.data_dir, max_iters=opts.train.get("max_iters"))

@@ -118,10 +118,12 @@ def write(
 
 
 def open_checkpoint(path: str, data_dir: str | None) -> tuple:
-    """In a worker: a run to go on with, or else a model to generate from."""
+    """In a worker: a run to go on with, or else a model to generate from (a file saved as a
+    model only, or a run that cannot go on here: the last item says why). A file that is not
+    a model either fails with the run's one-line error."""
     from engine.checkpoint import CheckpointError
     from engine.errors import EngineError
-    from engine.gpt_checkpoint import load_model, load_model_checkpoint
+    from engine.gpt_checkpoint import ModelOnlyError, load_model, load_model_checkpoint
     from engine.gpt_run import GPTRun
 
     try:
@@ -129,8 +131,11 @@ def open_checkpoint(path: str, data_dir: str | None) -> tuple:
         return path, run, run.summary()
     except CheckpointError as exc:
         try:  # a model without optimiser state can still generate
-            step = int(load_model_checkpoint(path)["step"])
+            step = load_model_checkpoint(path)["step"]
             model, tokenizer = load_model(path)
         except EngineError:
             raise exc from None
-        return path, (model, tokenizer, Path(path).name), step, str(exc)
+        why = str(exc)
+        if isinstance(exc, ModelOnlyError):
+            why = f"{Path(path).name} holds a model only: it can be sampled, not resumed"
+        return path, (model, tokenizer, Path(path).name), step, why
