@@ -22,6 +22,18 @@ front matter between two `+++` lines, then the text, one `## ` section per step,
     ## One row of weights
     ...
 
+A figure the learner is told to watch for is marked where it stands, with what measures it:
+
+    it reaches [82.90%](measured: digits.sample_3_epochs.accuracy ±0.05) after three epochs
+
+`measured: EXPERIMENT.VALUE` names a value of an experiment in `engine.lesson_figures`; `±T`
+is how far the measurement may be from the figure (left out: the figure's own rounding, half its
+last digit). The learner reads the figure in bold (`Step.text`); `Step.figures` keeps the marks,
+which a test (fast experiments) and `learn-gpt lesson --verify` (all) re-measure. A number that
+is a setting the step gives, not a result, is marked `[3.0](given)` and reads as plain text.
+The tests refuse an unmarked number with a decimal point or a % sign outside code (`unmarked`),
+so nothing a lesson quotes goes unchecked by accident.
+
 The app's Lessons pane and `learn-gpt lesson` both read lessons through `load_lessons()` and
 `get_lesson()`. Neither torch nor Textual is imported here.
 """
@@ -41,6 +53,16 @@ LESSONS_DIR = Path(__file__).resolve().parent
 PANES = ("digits", "attention", "lab", "sampling", "build", "copying")
 _FILE = re.compile(r"(\d{2})-([a-z0-9-]+)\.md")
 _FENCE = re.compile(r"^(```|~~~)")
+# [shown](measured: experiment.value ±tolerance) or [shown](given)
+_MARK = re.compile(
+    r"\[(?P<shown>[^\]\[]+)\]\((?:measured: *(?P<measure>[a-z0-9_]+\.[a-z0-9_]+)"
+    r"(?: *±(?P<tolerance>[0-9.]+))?|(?P<given>given))\)"
+)
+_NUMBER = re.compile(r"-?\d[\d,]*(?:\.\d+)?")
+# what must be marked: a number with a decimal point, or a percentage
+_FIGURE_LIKE = re.compile(r"(?<![\w.])\d[\d,]*(?:\.\d+%?|%)")
+# code is code, not a quoted figure: spans, fenced blocks and indented blocks
+_CODE = re.compile(r"^(?:```|~~~)(?s:.*?)^(?:```|~~~)|`[^`\n]*`|^    .*$", re.MULTILINE)
 
 
 class LessonError(ConfigError):
@@ -48,11 +70,70 @@ class LessonError(ConfigError):
 
 
 @dataclass(frozen=True)
+class Figure:
+    """A figure a step quotes: `shown` as the learner reads it ("82.90%"), `value` the number
+    in it (82.9), `measure` the experiment value that must reproduce it ("digits.x.accuracy"),
+    within `tolerance`."""
+
+    shown: str
+    value: float
+    measure: str
+    tolerance: float
+
+    @property
+    def experiment(self) -> str:
+        return self.measure.split(".")[0]
+
+    def holds(self, measured: float) -> bool:
+        return abs(measured - self.value) <= self.tolerance + 1e-9
+
+
+@dataclass(frozen=True)
 class Step:
     title: str
     pane: str
     setup: dict[str, Any] = field(default_factory=dict, hash=False)
-    text: str = ""  # Markdown: what to do and what to watch for
+    text: str = ""  # Markdown: what to do and what to watch for (figures in bold)
+    figures: tuple[Figure, ...] = ()
+    source: str = ""  # the text as the file has it, marks and all
+
+
+def _rounding(number: str) -> float:
+    """Half the last digit of `number` as written: "82.90" -> 0.005, "342" -> 0.5."""
+    decimals = len(number.partition(".")[2])
+    return 0.5 * 10.0**-decimals
+
+
+def unmarked(text: str) -> list[str]:
+    """The numbers in a step's raw text that look like figures (a decimal point, a % sign)
+    but are neither marked as measured nor as given: tests/test_lesson_figures.py wants none."""
+    return _FIGURE_LIKE.findall(_CODE.sub("", _MARK.sub("", text)))
+
+
+def read_marks(text: str, where: str) -> tuple[str, tuple[Figure, ...]]:
+    """A step's text with its marks read (figures in bold, given numbers plain) and its
+    figures; LessonError for a mark without a number."""
+    figures = []
+
+    def replace(match: re.Match[str]) -> str:
+        shown = match["shown"]
+        if match["given"]:
+            return shown
+        number = _NUMBER.search(shown)
+        if number is None:
+            raise LessonError(f"{where}: the figure [{shown}] has no number in it")
+        tolerance = match["tolerance"]
+        figures.append(
+            Figure(
+                shown,
+                float(number.group().replace(",", "")),
+                match["measure"],
+                float(tolerance) if tolerance else _rounding(number.group()),
+            )
+        )
+        return f"**{shown}**"
+
+    return _MARK.sub(replace, text), tuple(figures)
 
 
 @dataclass(frozen=True)
@@ -165,7 +246,8 @@ def parse_lesson(text: str, path: Path) -> Lesson:
             raise LessonError(f'{at}: `setup` must be a table, e.g. setup = {{ tab = "train" }}')
         if not step_text:
             raise LessonError(f"{at}: the section under {heading!r} is empty")
-        steps.append(Step(step_title, step_pane, setup, step_text))
+        shown_text, figures = read_marks(step_text, at)
+        steps.append(Step(step_title, step_pane, setup, shown_text, figures, step_text))
     return Lesson(
         number=int(match.group(1)),
         slug=match.group(2),

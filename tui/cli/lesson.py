@@ -1,8 +1,10 @@
 """`learn-gpt lesson`: list the lessons, or print one in the terminal with Rich, to read
-without the app. The lessons themselves are `lessons/NN-slug.md` (see `lessons.loader`)."""
+without the app; `--verify` re-measures every figure they quote. The lessons themselves are
+`lessons/NN-slug.md` (see `lessons.loader`), their figures' experiments `engine.lesson_figures`."""
 
 from __future__ import annotations
 
+import time
 from typing import Annotated, Any
 
 import typer
@@ -12,6 +14,8 @@ from rich.padding import Padding
 from rich.rule import Rule
 from rich.table import Table
 from rich.text import Text
+
+from tui.cli.options import Threads
 
 PANE_TITLES = {"digits": "Digits", "attention": "Attention", "lab": "Lab", "sampling": "Sampling"}
 
@@ -101,6 +105,49 @@ def show_lesson(which: str, console: Console | None = None) -> None:
     console.print(lesson_renderable(lesson))
 
 
+def verify(which: str | None, slow: bool, console: Console | None = None) -> int:
+    """Re-measure the figures of lesson `which` (every lesson if None; the slow experiments only
+    if `slow`) and print each beside what the lesson says; the number that do not hold."""
+    from engine.lesson_figures import check, experiment_of
+    from lessons.loader import get_lesson, load_lessons
+
+    console = console or Console(highlight=False)
+    lessons = load_lessons() if which is None else [get_lesson(which)]
+    table = Table(box=None, padding=(0, 2, 0, 0), header_style="bold")
+    for column in ("lesson", "step", "figure", "measured", "±", "experiment", ""):
+        table.add_column(column, justify="right" if column in ("measured", "±") else "left")
+    failed = skipped = 0
+    began, ran = time.perf_counter(), set()
+    for lesson in lessons:
+        for i, step in enumerate(lesson.steps, start=1):
+            for figure in step.figures:
+                if experiment_of(figure.measure).slow and not slow:
+                    skipped += 1
+                    continue
+                if figure.experiment not in ran:
+                    console.print(f"[dim]measuring {figure.experiment}…[/dim]")
+                    ran.add(figure.experiment)
+                checked = check(figure)
+                failed += not checked.holds
+                table.add_row(
+                    str(lesson.number),
+                    str(i),
+                    figure.shown,
+                    f"{checked.measured:.6g}",
+                    f"{figure.tolerance:g}",
+                    figure.measure,
+                    "[green]holds[/green]" if checked.holds else "[red]DOES NOT HOLD[/red]",
+                )
+    console.print(table)
+    held = table.row_count - failed
+    not_run = f"; {skipped} from slow experiments not run (--verify-slow runs them)"
+    console.print(
+        f"{held} of {table.row_count} figures hold ({len(ran)} experiments, "
+        f"{time.perf_counter() - began:.0f} s)" + (not_run if skipped else "")
+    )
+    return failed
+
+
 def command(
     which: Annotated[
         str | None,
@@ -108,9 +155,28 @@ def command(
             metavar="[N]", help="A lesson's number (or name, e.g. attention); leave out to list."
         ),
     ] = None,
+    verify_figures: Annotated[
+        bool,
+        typer.Option(
+            "--verify",
+            help="Re-measure the figures the lesson quotes (every lesson without N); slow "
+            "training runs only with --verify-slow.",
+        ),
+    ] = False,
+    verify_slow: Annotated[
+        bool, typer.Option("--verify-slow", help="--verify, with the slow runs too (minutes).")
+    ] = False,
+    threads: Threads = None,
 ) -> None:
     """List the lessons, or print lesson N in the terminal to read without the app."""
-    if which is None:
+    if verify_figures or verify_slow:
+        from engine.device import use_threads
+
+        use_threads(1 if threads is None else threads)  # the figures were measured on one
+        failed = verify(which, slow=verify_slow)
+        if failed:
+            raise typer.Exit(1)
+    elif which is None:
         list_lessons()
     else:
         show_lesson(which)

@@ -1,0 +1,21 @@
+"""The experiments behind lessons 1 and 2: Nielsen's network in the Digits pane."""
+
+from __future__ import annotations
+
+from engine.lesson_figures.registry import Values, experiment
+
+
+@experiment()
+def mlp_sample() -> Values:
+    """Nielsen's 784,30,10 network, 3 epochs of mini-batch 10 at eta 3.0, seed 0, quadratic cost,
+    on the bundled sample, as the Digits pane trains it: test digits right after each epoch
+    (and as a percentage)."""
+    from engine.mlp_run import MLPConfig, MLPRun
+
+    run = MLPRun.start(MLPConfig(epochs=3, data="sample"))
+    for _ in run.events(loss_every=10**9):
+        pass
+    values = {}
+    for i, (correct, total) in enumerate(run.accuracy, start=1):
+        values |= {f"correct_{i}": correct, f"accuracy_{i}": 100 * correct / total}
+    return values
