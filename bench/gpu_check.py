@@ -156,7 +156,7 @@ class Trained:
 def train_gpt(ctx: Context, device: str, steps: int) -> Trained:
     """The `cpu` preset for `steps` steps on `device`, seeded, one evaluation at the end;
     tokens/s over the steps after the warm-up, with the device synchronised at both ends."""
-    use_threads(default_threads("gpt"))  # the CLI's policy: every core for big matmuls
+    use_threads(default_threads("gpt"))  # the CLI's policy: every core but one for big matmuls
     warmup = min(GPT_WARMUP, steps - 1)
     settings = {"max_iters": steps, "eval_interval": steps, "sample_interval": 0, "seed": SEED}
     settings["eval_iters"] = 5 if ctx.quick else 20

@@ -1,19 +1,24 @@
-"""Evidence for torch's CPU thread policy on this machine.
+"""Evidence for torch's CPU thread policy on this machine (engine.device's docstring quotes it).
 
 Runs two workloads (Nielsen's MLP at mini-batch 10, and a GPT-sized matmul step) in fresh
 subprocesses under three policies: 1 thread, 2 threads with OpenMP's default (active, spinning)
 wait policy, and 2 threads with OMP_WAIT_POLICY=PASSIVE; each on a quiet machine and beside a
-busy process that keeps one core occupied. Prints ms per step (median of 5 repeats).
-Run: python bench/threads.py
+busy process that keeps one core occupied. Prints ms per step (median of 5 repeats). Then the
+whole command, `learn-gpt train gpt --preset tiny --max-iters 300`, with the policy's default
+threads and with every core, quiet and beside the busy process: wall seconds.
+Run: python bench/threads.py [--steps 300]
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Callable
 
 WORKER = r"""
 import json, sys, time, statistics, torch
@@ -76,20 +81,54 @@ def measure(kind: str, threads: int, extra_env: dict[str, str]) -> float:
     return json.loads(out.stdout)
 
 
+def beside_busy_core(run: Callable[[], float]) -> float:
+    """`run()` while another process keeps one core busy."""
+    busy = subprocess.Popen([sys.executable, "-c", BUSY])
+    try:
+        time.sleep(0.3)
+        return run()
+    finally:
+        busy.kill()
+        busy.wait()
+
+
+def command_seconds(threads: int, steps: int) -> float:
+    """Wall seconds of `learn-gpt train gpt --preset tiny --max-iters STEPS --threads N`."""
+    with tempfile.TemporaryDirectory() as folder:
+        began = time.perf_counter()
+        subprocess.run(
+            [sys.executable, "-m", "learn_gpt", "train", "gpt", "--preset", "tiny",
+             "--max-iters", str(steps), "--sample-interval", "0", "--threads", str(threads),
+             "--device", "cpu", "--out", os.path.join(folder, "g.pt")],
+            check=True, capture_output=True,
+        )  # fmt: skip
+        return time.perf_counter() - began
+
+
 def main() -> None:
-    print(f"torch thread policy on {os.cpu_count()} cores (ms per step, median of 5)")
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--steps", type=int, default=300, help="steps of the whole command")
+    steps = parser.parse_args().steps
+    cores = os.cpu_count() or 1
+    print(f"torch thread policy on {cores} cores (ms per step, median of 5)")
     print(f"{'workload':<6} {'policy':<26} {'quiet':>9} {'1 core busy':>12} {'slowdown':>9}")
     for kind in ("mlp", "gpt"):
         for name, (threads, env) in POLICIES.items():
             quiet = measure(kind, threads, env)
-            busy = subprocess.Popen([sys.executable, "-c", BUSY])
-            try:
-                time.sleep(0.3)
-                loaded = measure(kind, threads, env)
-            finally:
-                busy.kill()
-                busy.wait()
+            loaded = beside_busy_core(lambda: measure(kind, threads, env))  # noqa: B023
             print(f"{kind:<6} {name:<26} {quiet:>9.3f} {loaded:>12.3f} {loaded / quiet:>8.1f}x")
+
+    from engine.device import default_threads
+
+    print(f"\nlearn-gpt train gpt --preset tiny --max-iters {steps} (wall seconds)")
+    print(f"{'threads':<26} {'quiet':>9} {'1 core busy':>12}")
+    for label, threads in (
+        (f"{default_threads('gpt')} (the default)", default_threads("gpt")),
+        (f"{cores} (every core)", cores),
+    ):
+        quiet = command_seconds(threads, steps)
+        loaded = beside_busy_core(lambda: command_seconds(threads, steps))  # noqa: B023
+        print(f"{label:<26} {quiet:>9.1f} {loaded:>12.1f}")
 
 
 if __name__ == "__main__":

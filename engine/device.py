@@ -6,10 +6,18 @@ Thread policy, from `bench/threads.py` on a 2-core machine (ms per step, quiet /
     GPT-sized matmul step:         1 thread 19.8 / 20.1     2 threads 11.5 / 35.2
     (2 threads with OMP_WAIT_POLICY=PASSIVE: MLP 0.241 / 0.283, GPT 18.2 / 23.5)
 
-Tiny mini-batches are dispatch-bound: a second thread only adds synchronisation, so the MLP
-always uses 1. Big matmuls gain from every core on a quiet machine but OpenMP's spinning threads
-collapse when anything else runs; an interactive app always has something else running (its
-event loop), so it leaves one core free. `--threads` overrides both.
+and, whole commands, `learn-gpt train gpt --preset tiny --max-iters 300` beside a process that
+kept one of the two cores busy: 2 min 54 s on both cores, 22.5 s on one, the same losses.
+
+Tiny mini-batches are dispatch-bound: a second thread only adds synchronisation, so the MLP,
+the ladder's rungs, the induction model, the toy tasks and the exercise checks use 1. Big
+matmuls gain from more threads on a quiet machine, but OpenMP's threads spin while they wait
+and collapse (3x slower than one thread, above) as soon as anything else wants a core, and a
+learner's laptop always has something else running (a browser, the app's own event loop). So
+every command and pane leaves one core free: a busy core costs little, a quiet machine still
+gets all the others. A passive wait policy holds up under load too but costs a quiet machine
+more than half the gain (18.2 against 11.5 ms), so it is not the default. `--threads` (on
+every command that runs torch, and on the app) overrides the policy.
 """
 
 from __future__ import annotations
@@ -69,14 +77,17 @@ def pick_device(
     return requested
 
 
-def default_threads(workload: str, *, interactive: bool = False) -> int:
-    """torch's intra-op thread count for `workload` ("mlp", "ladder", "induction" or "gpt"),
-    per the policy above; the ladder's rungs step on mini-batches of 32 x 8 characters and the
-    induction model on 32 x 32 tokens of width 64, dispatch-bound too."""
-    if workload in ("mlp", "ladder", "induction"):
+SMALL_WORKLOADS = ("mlp", "ladder", "induction", "toy", "exercise")  # dispatch-bound: 1 thread
+
+
+def default_threads(workload: str) -> int:
+    """torch's intra-op thread count for `workload` (one of SMALL_WORKLOADS, or "gpt"), per the
+    policy above: the ladder's rungs step on mini-batches of 32 x 8 characters and the
+    induction model on 32 x 32 tokens of width 64, dispatch-bound too; a GPT gets every core
+    but one."""
+    if workload in SMALL_WORKLOADS:
         return 1
-    cores = os.cpu_count() or 1
-    return max(1, cores - 1) if interactive else cores
+    return max(1, (os.cpu_count() or 1) - 1)
 
 
 def use_threads(threads: int) -> int:

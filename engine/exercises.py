@@ -243,9 +243,10 @@ def _tail(text: str, dropped: int = 0, lines: int = OUTPUT_LINES) -> str:
     return "\n".join(kept)
 
 
-def check(name: str, path: str | Path, timeout: float = 20.0) -> CheckReport:
+def check(name: str, path: str | Path, timeout: float = 20.0, threads: int = 1) -> CheckReport:
     """Run the learner's `path` against exercise `name` in a child process, at most `timeout`
-    seconds. A missing file is an EngineError; everything the file does is a report."""
+    seconds, torch on `threads` threads there. A missing file is an EngineError; everything
+    the file does is a report."""
     exercise = get_exercise(name)
     if not timeout > 0:
         raise ConfigError(f"--timeout must be positive, got {timeout:g}")
@@ -258,7 +259,7 @@ def check(name: str, path: str | Path, timeout: float = 20.0) -> CheckReport:
         **os.environ,
         "PYTHONDONTWRITEBYTECODE": "1",
         "PYTHONIOENCODING": "utf-8",
-        "OMP_NUM_THREADS": "1",
+        "OMP_NUM_THREADS": str(threads),
     }
     began = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="learn-gpt-check-") as folder:

@@ -132,3 +132,26 @@ def test_sample_and_the_app_take_threads(capsys, monkeypatch):
     assert opened == [(1, "copying")]
     code, _, err = cli(capsys, "--threads", "0")
     assert code == 2 and one_line(err) and "--threads" in err and opened == [(1, "copying")]
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["train", "mlp", "--epochs", "1"],
+        ["train", "gpt", "--max-iters", "1"],
+        ["train", "induction", "--steps", "1"],
+        ["train", "ladder", "--rungs", "1", "--iters", "5"],
+        ["train", "translate", "--steps", "1"],
+        ["train", "sentences", "--steps", "1"],
+        ["sample", str(PRETRAINED_GPT), "-n", "1"],
+        ["exercise", "check", "positional_encoding", "pe.py"],
+        ["lesson", "1", "--verify"],
+    ],
+    ids=lambda c: " ".join(c[:2]),
+)
+def test_every_command_that_runs_torch_takes_threads(command, capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "pe.py").write_text("def positional_encoding(T, d):\n    return None\n")
+    code, out, err = cli(capsys, *command, "--threads", "0")
+    assert code == 2 and one_line(err) and "--threads must be at least 1" in err, err
+    assert not list(tmp_path.rglob("*.pt"))  # refused before any training or saving

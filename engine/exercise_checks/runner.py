@@ -281,7 +281,7 @@ def main(argv: list[str] | None = None) -> None:
     os.dup2(2, 1)  # whatever the learner's code prints lands on stderr, not in our progress
     sys.stdout = sys.stderr
     sys.dont_write_bytecode = True
-    torch.set_num_threads(1)
+    torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS") or 1))  # the parent's choice
 
     def progress(i: int, total: int, label: str) -> None:
         progress_out.write(json.dumps({"case": i, "of": total, "label": label}) + "\n")

@@ -20,6 +20,8 @@ from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
+from tui.cli.options import Threads
+
 app = typer.Typer(
     help="Write the pieces yourself; the tool checks them against the engine.",
     no_args_is_help=True,
@@ -137,26 +139,33 @@ def print_report(report: Any, console: Console) -> None:
         console.print(Padding(Text(report.output, style="dim"), (0, 0, 0, 4)))
 
 
-def check_and_record(name: str, path: Path, timeout: float, console: Console) -> Any:
-    """Check `path`, print the report, note the result in the progress; the report."""
+def check_and_record(
+    name: str, path: Path, timeout: float, console: Console, threads: int | None = None
+) -> Any:
+    """Check `path`, print the report, note the result in the progress; the report. The check
+    (the child running the learner's code, and the verdict here) runs on `threads` threads."""
+    from engine.device import default_threads, use_threads
     from engine.exercises import check
     from engine.progress import record_exercise
 
+    threads = use_threads(default_threads("exercise") if threads is None else threads)
     with console.status(f"Checking {path} against the reference…"):
-        report = check(name, path, timeout=timeout)
+        report = check(name, path, timeout=timeout, threads=threads)
     print_report(report, console)
     print_warning(record_exercise(name, report.passed), console)
     return report
 
 
 @app.command("check")
-def check_exercise(name: Name, path: LearnerFile = None, timeout: Timeout = 20.0) -> None:
+def check_exercise(
+    name: Name, path: LearnerFile = None, timeout: Timeout = 20.0, threads: Threads = None
+) -> None:
     """Check your function against the reference on many random cases."""
     from engine.exercises import get_exercise
 
     exercise = get_exercise(name)
     path = path if path is not None else Path(f"{exercise.name}.py")
-    report = check_and_record(exercise.name, path, timeout, Console(highlight=False))
+    report = check_and_record(exercise.name, path, timeout, Console(highlight=False), threads)
     if not report.passed:
         raise typer.Exit(1)
 
@@ -171,7 +180,9 @@ def file_stamp(path: Path) -> tuple[int, int, int] | None:
 
 
 @app.command("watch")
-def watch_exercise(name: Name, path: LearnerFile = None, timeout: Timeout = 20.0) -> None:
+def watch_exercise(
+    name: Name, path: LearnerFile = None, timeout: Timeout = 20.0, threads: Threads = None
+) -> None:
     """Check your file now, then again each time you save it, until it passes (exit 0).
 
     A missing file is waited for (`exercise start NAME` writes it). Ctrl-C stops (exit 130)."""
@@ -206,7 +217,7 @@ def watch_exercise(name: Name, path: LearnerFile = None, timeout: Timeout = 20.0
                 continue
             checked = stamp
             try:
-                report = check_and_record(exercise.name, path, timeout, console)
+                report = check_and_record(exercise.name, path, timeout, console, threads)
             except EngineError:  # removed between the look and the check: wait for it again
                 continue
             if report.passed:

@@ -38,7 +38,9 @@ def _print_attention(console: Console, model, tokenizer) -> None:  # noqa: ANN00
         )
 
 
-def train_sentences(out: Path, seed: int, steps: int | None) -> None:
+def train_sentences(
+    out: Path, seed: int, steps: int | None, threads: int | None = None
+) -> None:
     """Train the referent model with `seed` (for `steps`, default the module's 1000), report,
     and save it to `out`."""
     from engine.tasks.referent import MODEL, TRAIN, save_referent_model, train_referent_model
@@ -56,6 +58,7 @@ def train_sentences(out: Path, seed: int, steps: int | None) -> None:
         train_referent_model(seed, steps),
         train=TRAIN,
         steps=steps,
+        threads=threads,
         seed=seed,
         batch='sentences, loss only at the word after "=>"',
         held_out=("accuracy", "accuracy", "food/container pairs never seen together in training"),

@@ -1,6 +1,7 @@
 """What the toy tasks' commands share (`learn-gpt train sentences`, `train translate`): the
-same three options, one thread, and the progress shown while they train: a Rich bar with the
-loss and the held-out accuracy, a line per evaluation, Ctrl-C (or SIGTERM, SIGHUP) to stop.
+same four options, one thread unless --threads says otherwise, and the progress shown while
+they train: a Rich bar with the loss and the held-out accuracy, a line per evaluation, Ctrl-C
+(or SIGTERM, SIGHUP) to stop.
 
 No `from __future__ import annotations` here: `toy_command`'s typer annotations name its
 arguments, so they must be evaluated where it is defined, not looked up in this module later.
@@ -14,19 +15,19 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from tui.cli.options import MAX_SEED
+from tui.cli.options import MAX_SEED, Threads
 from tui.cli.stop_signals import StopOnSignal
 
 
 def toy_command(
-    train: Callable[[Path, int, int | None], None],
+    train: Callable[[Path, int, int | None, int | None], None],
     doc: str,
     default_out: str,
     seed_help: str,
     default_steps: int,
 ) -> Callable[..., None]:
-    """The typer command that runs `train(out, seed, steps)`. `default_steps` is only shown:
-    the engine's own default applies, read when training starts (after torch loads)."""
+    """The typer command that runs `train(out, seed, steps, threads)`. `default_steps` is only
+    shown: the engine's own default applies, read when training starts (after torch loads)."""
 
     def command(
         out: Annotated[Path, typer.Option(help="Where to save the model.")] = Path(default_out),
@@ -34,10 +35,11 @@ def toy_command(
         steps: Annotated[
             int | None, typer.Option(help="Steps.", show_default=str(default_steps), min=1)
         ] = None,
+        threads: Threads = None,
     ) -> None:
         from engine.destination import check_destination
 
-        train(check_destination(out), seed, steps)  # before training, not after
+        train(check_destination(out), seed, steps, threads)  # before training, not after
 
     command.__doc__ = doc
     return command
@@ -50,6 +52,7 @@ def train_toy(
     *,
     train: dict[str, Any],
     steps: int | None,
+    threads: int | None,
     seed: int,
     batch: str,
     held_out: tuple[str, str, str],
@@ -58,13 +61,13 @@ def train_toy(
     follow_training), say how well the model does on what it never saw, and return the run's
     last event. `train`: the task's training settings, whose max_iters `steps` overrides;
     `batch`: what each of its batch_size examples is; `held_out`: the measure as the progress
-    names it, as the last line names it, and what was held out. One thread: a model this
-    small is dispatch-bound."""
-    from engine.device import use_threads
+    names it, as the last line names it, and what was held out. `threads` None: one, as a
+    model this small is dispatch-bound."""
+    from engine.device import default_threads, use_threads
 
     accuracy, measure, unseen = held_out
     total = train["max_iters"] if steps is None else steps
-    threads = use_threads(1)
+    threads = use_threads(default_threads("toy") if threads is None else threads)
     for line in about:
         console.print(line)
     console.print(

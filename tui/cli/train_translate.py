@@ -58,7 +58,9 @@ def _print_heatmap(console: Console, model, text: str) -> None:  # noqa: ANN001
     console.print(table)
 
 
-def train_translate(out: Path, seed: int, steps: int | None) -> None:
+def train_translate(
+    out: Path, seed: int, steps: int | None, threads: int | None = None
+) -> None:
     """Train the number translator with `seed` (for `steps`, default the module's 1500),
     report, and save it to `out`."""
     from engine.tasks.numbers import task_source
@@ -84,6 +86,7 @@ def train_translate(out: Path, seed: int, steps: int | None) -> None:
         train_translator(seed, steps),
         train=TRAIN,
         steps=steps,
+        threads=threads,
         seed=seed,
         batch="numbers",
         held_out=("exact match", "exact-match accuracy", "numbers never seen in training"),
