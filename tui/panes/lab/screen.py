@@ -384,5 +384,5 @@ def compare_in_worker(a: dict[str, Any], b: dict[str, Any], steps: int, threads:
     from engine.compare import compare
     from engine.device import default_threads, use_threads
 
-    use_threads(threads or default_threads("gpt", interactive=True))
+    use_threads(threads or default_threads("gpt"))
     return compare(Variant("A", a), Variant("B", b), steps=steps)
