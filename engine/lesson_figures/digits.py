@@ -19,3 +19,28 @@ def mlp_sample() -> Values:
     for i, (correct, total) in enumerate(run.accuracy, start=1):
         values |= {f"correct_{i}": correct, f"accuracy_{i}": 100 * correct / total}
     return values
+
+
+@experiment()
+def mlp_one_batch() -> Values:
+    """Nielsen's 784,30,10 network, mini-batch 10 at eta 3.0, seed 0, quadratic cost, on the
+    bundled sample, stepped one mini-batch at a time as the Digits pane's `n` does (lesson 2):
+    the cost the Shapes tab shows before each of the first five mini-batches."""
+    from engine.mlp_run import MLPConfig, MLPRun
+
+    run = MLPRun.start(
+        MLPConfig(
+            sizes=(784, 30, 10),
+            epochs=1,
+            mini_batch_size=10,
+            eta=3.0,
+            seed=0,
+            cost="quadratic",
+            data="sample",
+        )
+    )
+    values = {}
+    for i in range(1, 6):
+        events, _ = run.step_once()
+        values[f"cost_{i}"] = events[0].loss
+    return values
