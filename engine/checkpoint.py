@@ -13,7 +13,7 @@ hand or by damage that still unpickles, is refused in one line instead of loadin
 
 Every transformer file (a GPT run, a shipped GPT, the pizza model, the number translator) is
 written by `save_model`: "model_config" (the model's `config.to_dict()`) and "model" (its
-weights) first, then whatever that kind of file adds. `weights_must_fit` reads them back.
+weights) first, then whatever that kind of file adds; each loader checks them with `Fields`.
 
 A file that unpickles and hashes right may still be malformed (crafted, or written by hand):
 each kind's reader checks what its code relies on through `Fields` before building anything
@@ -26,12 +26,11 @@ from __future__ import annotations
 import dataclasses
 import warnings
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from engine.atomic import write_atomically
-from engine.errors import ConfigError, EngineError
+from engine.errors import EngineError
 from engine.events import CheckpointSaved
 
 if TYPE_CHECKING:
@@ -143,18 +142,6 @@ def save_model(
         **fields,
     }
     return CheckpointSaved(save(path, kind, payload))
-
-
-@contextmanager
-def weights_must_fit(path: str | Path) -> Iterator[None]:
-    """Around building a model from a checkpoint's config and loading its weights: a mismatch
-    (torch's long RuntimeError, or a config the model refuses) becomes one CheckpointError
-    line naming the file."""
-    try:
-        yield
-    except (RuntimeError, ConfigError) as exc:
-        first = str(exc).strip().splitlines()[0]
-        raise CheckpointError(f"{path}: weights do not fit its config ({first})") from None
 
 
 _WHAT = {

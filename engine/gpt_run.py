@@ -281,12 +281,13 @@ class GPTRun:
                 yield self.save(checkpoint_path)  # only after a finite evaluation
 
     def any_rank(self, flag: bool) -> bool:
-        """True if `flag` is true on any rank: all ranks must stop together or they hang."""
+        """True if `flag` is true on any rank: all ranks must stop together or they hang. The
+        flag travels on the run's device: NCCL (the backend on cuda) reduces CUDA tensors only."""
         if self.world == 1:
             return flag
         import torch.distributed as dist
 
-        shared = torch.tensor([float(flag)])
+        shared = torch.tensor([float(flag)], device=self.device)
         dist.all_reduce(shared, op=dist.ReduceOp.MAX)
         return bool(shared.item())
 

@@ -179,7 +179,7 @@ def evaluate(
         float(copied_loss(logits, data)),
         float(right.float().mean()),
         head_scores(weights, data.copied, data.source),
-        torch.stack([w[shown_row(data)] for w in weights]).numpy(),
+        torch.stack([w[shown_row(data)] for w in weights]).cpu().numpy(),
     )
 
 

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import inspect
+import pydoc
+import threading
 import time
+from collections.abc import Callable
 
 import pytest
-from pilot_helpers import opened, until
+from pilot_helpers import opened, ready, until
 from textual.pilot import Pilot
-from textual.widgets import DataTable, Input, Log
+from textual.widgets import DataTable, Input, Log, Select
 
+from engine.device import pick_device
+from engine.errors import EngineError
 from tui.app import LearnGPTApp
 from tui.panes.catalog import PANES
 from tui.panes.digits.digit_canvas import DigitCanvas
@@ -183,3 +189,86 @@ async def test_the_gallery_pages_and_shows_only_mistakes():
         assert "page 2 of" in str(status.render())
         await pilot.press("m")
         assert str(status.render()).startswith("mistakes: page 1 of")
+
+
+# -- the device: chosen once torch has loaded, used by every pane's models -------------------
+async def test_the_app_chooses_auto_once_torch_has_loaded():
+    app = LearnGPTApp(pane="lessons")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await until(pilot, lambda: app.engine_ready)
+        assert app.device == pick_device()
+
+
+async def test_a_device_the_app_cannot_use_closes_it_with_one_line(monkeypatch, capsys):
+    """As on a machine without CUDA; the answer waits for the pane to be up, as torch's import
+    does (Textual trips over an app closing while its first screen still mounts)."""
+    mounted = threading.Event()
+
+    def no_cuda(requested: str) -> str:
+        mounted.wait(10)
+        return pick_device(requested, has=lambda d: d == "cpu")
+
+    monkeypatch.setattr("engine.device.pick_device", no_cuda)
+    app = LearnGPTApp(pane="sampling", device="cuda")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await until(pilot, lambda: all(s.is_mounted for s in app.screen.query(Select)))
+        mounted.set()
+        await until(pilot, lambda: app._exit, what="the app to close")
+    assert app.return_code == 1 and not app.engine_ready
+    said = "learn-gpt: device cuda is not available on this machine; try --device auto\n"
+    assert capsys.readouterr().err == said
+
+
+class Noted(EngineError):
+    """Raised by a stand-in for an engine call once it has noted its device: nothing is built,
+    and the pane says so in one line."""
+
+
+def note_devices(monkeypatch, target: str) -> list[object]:
+    """Stand in for the engine function or method at the dotted `target`: each call notes the
+    `device` it was given (None: left to the engine's default), then raises Noted."""
+    signature = inspect.signature(pydoc.locate(target))
+    seen: list[object] = []
+
+    def noted(*args: object, **kwargs: object) -> None:
+        seen.append(signature.bind(*args, **kwargs).arguments.get("device"))
+        raise Noted("noted the device")
+
+    monkeypatch.setattr(target, noted)
+    return seen
+
+
+Act = Callable[[object], object]
+
+
+def show(tab: str) -> Act:
+    return lambda screen: screen.action_show_tab(tab)
+
+
+DEVICE_CASES: list[tuple[str, str, Act]] = [
+    ("digits", "engine.mlp_run.MLPRun.start", lambda screen: screen.action_step()),
+    ("digits", "engine.mlp_run.MLPRun.load", lambda screen: screen.load_from("run.pt")),
+    ("sampling", "engine.gpt_run.GPTRun.start", lambda screen: screen.action_start()),
+    ("sampling", "engine.gpt_run.GPTRun.load", lambda screen: screen.load_from("run.pt")),
+    ("attention", "engine.gpt_checkpoint.load_model", lambda screen: None),  # at once
+    ("attention", "engine.tasks.translator.load_translator", show("att-translate")),
+    ("copying", "engine.gpt_checkpoint.load_model", show("copy-inside")),
+    ("build", "engine.ladder.climb", lambda screen: screen.action_start()),
+]
+
+
+@pytest.mark.parametrize(
+    "pane,target,act", [pytest.param(*case, id=f"{case[0]}-{case[1]}") for case in DEVICE_CASES]
+)
+async def test_every_pane_builds_and_loads_its_models_on_the_apps_device(
+    pane, target, act, monkeypatch
+):
+    seen = note_devices(monkeypatch, target)
+    app = LearnGPTApp(pane=pane, device="cpu")
+    async with app.run_test(size=(120, 36)) as pilot:
+        await ready(pilot)
+        act(app.screen)
+        await until(pilot, lambda: seen, what=target)
+        await pilot.pause(0.2)
+        assert app.is_running
+    assert set(seen) == {"cpu"}

@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 import torch
 from pilot_helpers import opened, until
-from textual.widgets import Input, Static
+from textual.widgets import Input, Select, Static
 
 from engine import checkpoint
 from engine.checkpoint import CheckpointError
@@ -486,3 +486,116 @@ async def test_inside_a_gpt_says_what_is_wrong_in_one_line_and_goes_on(good, tmp
             assert path.name in shown and "\n" not in shown.strip(), shown
         await open_file(pilot, good["model"])
         await until(pilot, lambda: view.look_shown is not None and len(view.look_shown.scores) == 2)
+
+
+# -- the number translator -------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def good_translator(tmp_path_factory) -> Path:
+    """A small untrained translator in full precision (a change of 1e-3 to a weight stays one)."""
+    from engine.tasks.translator import KIND, new_model
+
+    torch.manual_seed(0)
+    model = new_model(n_embd=16, n_head=2, n_encoder_layer=1, n_decoder_layer=1)
+    path = tmp_path_factory.mktemp("good") / "numbers-seq2seq.pt"
+    vocabularies = {
+        "source_vocab": list(model.source_vocab.tokens),
+        "target_vocab": list(model.target_vocab.tokens),
+    }
+    checkpoint.save_model(path, KIND, model, half=False, step=0, **vocabularies)
+    return path
+
+
+# "another kind" is a seq2seq file for every other loader: here it is a GPT
+TRANSLATOR_FILE_CASES = [case for case in FILE_CASES if case[0] != "another kind"] + [
+    ("another kind", edit(put("kind", "gpt"))),
+]
+TRANSLATOR_CASES: list[tuple[str, Craft]] = [
+    (f"no {key}", edit(drop(key)))
+    for key in ("model_config", "model", "source_vocab", "target_vocab", "step")
+] + [
+    ("config not a dict", edit(put("model_config", [16]))),
+    ("config with an unknown setting", edit(put("model_config.n_legs", 4))),
+    ("config without source_vocab_size", edit(drop("model_config.source_vocab_size"))),
+    ("source_vocab_size a string", edit(put("model_config.source_vocab_size", "30"))),
+    ("source_vocab_size a float", edit(put("model_config.source_vocab_size", 30.5))),
+    ("target_vocab_size true", edit(put("model_config.target_vocab_size", True))),
+    ("target_vocab_size 0", edit(put("model_config.target_vocab_size", 0))),
+    ("target_vocab_size past its vocabulary", edit(grow("model_config.target_vocab_size", 1))),
+    ("n_head not dividing n_embd", edit(put("model_config.n_head", 3))),
+    ("n_embd negative", edit(put("model_config.n_embd", -16))),
+    ("n_embd huge", edit(put("model_config.n_embd", 10**6))),
+    ("source_block_size larger than the weights", edit(grow("model_config.source_block_size", 4))),
+    ("n_encoder_layer larger than the weights", edit(grow("model_config.n_encoder_layer", 1))),
+    ("n_decoder_layer huge", edit(put("model_config.n_decoder_layer", 10**9))),
+    ("dropout 2", edit(put("model_config.dropout", 2.0))),
+    ("dropout a string", edit(put("model_config.dropout", "none"))),
+    ("bias a string", edit(put("model_config.bias", "no"))),
+    ("positional unknown", edit(put("model_config.positional", "rotary"))),
+    ("positional other than the weights'", edit(put("model_config.positional", "sinusoidal"))),
+    ("weights not a dict", edit(put("model", [1, 2]))),
+    ("a weight missing", edit(lambda d: d["model"].pop("decoder.ln_f.weight"))),
+    ("an extra weight", edit(weight("extra", torch.zeros(3)))),
+    ("a weight of another shape", edit(weight("decoder.ln_f.weight", torch.ones(5)))),
+    ("a weight that is text", edit(weight("decoder.ln_f.weight", "ones"))),
+    ("a weight of whole numbers", edit(weight("encoder.ln_f.weight", torch.ones(16).long()))),
+    ("a NaN weight", edit(weight("encoder.ln_f.weight", torch.full((16,), float("nan"))))),
+    ("source_vocab not a list", edit(put("source_vocab", "zero one two"))),
+    ("source_vocab of numbers", edit(put("source_vocab.0", 0))),
+    ("source_vocab listing a word twice", edit(put("source_vocab.1", "zero"))),
+    ("target_vocab without the end marker", edit(put("target_vocab.2", "</end>"))),
+    ("step negative", edit(put("step", -3))),
+    ("step a float", edit(put("step", 1.5))),
+    ("step a string", edit(put("step", "two"))),
+    ("step none", edit(put("step", None))),
+]
+
+
+@cases(TRANSLATOR_FILE_CASES, TRANSLATOR_CASES)
+def test_loading_a_translator_refuses(craft, good_translator, tmp_path):
+    from engine.tasks.translator import load_translator
+
+    refused_by_engine(load_translator, make(craft, good_translator, tmp_path / "broken.pt"))
+
+
+def test_the_good_translator_loads(good_translator):
+    from engine.tasks.translator import load_translator
+
+    assert load_translator(good_translator).config.n_embd == 16
+
+
+TRANSLATOR_TUI_CASES = [
+    ("weights not a dict", edit(put("model", [1, 2]))),  # a TypeError once: it ended the app
+    ("a NaN weight", edit(weight("encoder.ln_f.weight", torch.full((16,), float("nan"))))),
+    ("step a string", edit(put("step", "two"))),
+]
+
+
+def translated_text(screen) -> str:
+    return str(screen.query_one("#tr-result").render())
+
+
+def translation_failed(view, path: Path) -> bool:
+    return view.job.idle and path.name in translated_text(view.screen)
+
+
+async def test_the_translate_tab_says_what_is_wrong_in_one_line_and_goes_on(
+    good_translator, tmp_path, monkeypatch
+):
+    from tui.panes.attention.translation_view import TranslationView
+
+    monkeypatch.chdir(tmp_path)
+    Path("runs").mkdir()
+    broken = [
+        make(craft, good_translator, Path("runs") / f"broken-{i}-seq2seq.pt")
+        for i, (_, craft) in enumerate(TRANSLATOR_TUI_CASES)
+    ]
+    async with opened("attention", (120, 36)) as pilot:
+        app, screen = pilot.app, pilot.app.screen
+        view = screen.query_one(TranslationView)
+        await pilot.press("d")  # the Translate tab: the shipped translator, and runs/ offered
+        await until(pilot, lambda: view.translation is not None and view.job.idle)
+        for path in broken:
+            screen.query_one("#tr-model", Select).value = str(path)
+            await until(pilot, partial(translation_failed, view, path))
+            assert app.is_running and app.screen is screen, path
+            assert "\n" not in translated_text(screen).strip(), translated_text(screen)

@@ -1,5 +1,7 @@
 """The GPU path: on cuda the engine gives what it gives on the CPU (the KV cache, a few GPT
-steps, Nielsen's network). Tests marked `cuda` skip cleanly without a CUDA GPU. The full check
+steps, Nielsen's network, the translator, the induction model's measurement, the stop flag
+reduced over NCCL) and the app given "cuda" trains there. Tests marked `cuda` skip cleanly
+without a CUDA GPU. The full check
 for a GPU machine is bench/gpu_check.py; here only its answer without CUDA is tested (its
 `--allow-cpu --quick` run takes 20 to 60 s on two busy cores: run it by hand)."""
 
@@ -8,17 +10,24 @@ from __future__ import annotations
 import subprocess
 import sys
 from collections.abc import Callable
+from dataclasses import fields
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
+import numpy as np
 import pytest
 import torch
+from pilot_helpers import ready, until
 
 from engine.events import EpochDone, StepDone
 from engine.gpt import GPT, GPTConfig, KVCache
 from engine.gpt_run import GPTRun
+from engine.induction import AttentionOnly, Repeats, evaluate, held_out
 from engine.mlp_run import MLPConfig, MLPRun
 from engine.sample import generate
+from engine.tasks import translator
+from tui.app import LearnGPTApp
 
 GPU_CHECK = Path(__file__).resolve().parents[1] / "bench" / "gpu_check.py"
 HAS_CUDA = torch.cuda.is_available()
@@ -108,6 +117,61 @@ def test_the_mlp_on_cuda_matches_the_cpu_accuracy_on_the_sample():
     _, on_cpu = mlp_accuracy("cpu")
     assert run.network.weights[0].is_cuda
     assert abs(on_gpu - on_cpu) <= 20  # one point of 2,000 digits: 800 steps of rounding drift
+
+
+@on_cuda
+def test_the_shipped_translator_translates_on_cuda():
+    model = translator.load_translator(translator.PRETRAINED, "cuda")
+    assert next(model.parameters()).is_cuda
+    assert translator.translate(model, "three hundred forty two") == "342"
+    words, digits, weights = translator.cross_attention(model, "forty two")
+    assert (words, digits, weights.shape) == (["forty", "two"], ["4", "2", "</s>"], (2, 4, 3, 2))
+    numbers = [342, 451, 17, 9]  # two lengths in words: two batches through encode_batch
+    loss, right = translator.evaluate(model, numbers)
+    cpu_loss, cpu_right = translator.evaluate(translator.load_translator(), numbers)
+    assert loss == pytest.approx(cpu_loss, abs=1e-3) and right == cpu_right
+
+
+@on_cuda
+def test_an_induction_model_on_cuda_is_measured_as_on_the_cpu():
+    torch.manual_seed(0)
+    model, data = AttentionOnly(2), held_out(0)
+    on_cpu = evaluate(model, data)
+    moved = Repeats(*(getattr(data, f.name).to("cuda") for f in fields(data)))
+    on_gpu = evaluate(model.to("cuda"), moved)
+    assert isinstance(on_gpu.weights, np.ndarray)
+    np.testing.assert_allclose(on_gpu.weights, on_cpu.weights, atol=1e-4)
+    assert on_gpu.loss == pytest.approx(on_cpu.loss, abs=1e-4)
+
+
+@on_cuda
+def test_the_stop_flag_is_reduced_over_nccl():
+    """NCCL, the backend torchrun gets on cuda, takes CUDA tensors only: a group of one rank,
+    reduced as a run of two would reduce it."""
+    import torch.distributed as dist
+
+    if not dist.is_nccl_available():
+        pytest.skip("this torch has no NCCL")
+    dist.init_process_group("nccl", store=dist.HashStore(), rank=0, world_size=1)
+    try:
+        run = SimpleNamespace(world=2, device="cuda")
+        assert GPTRun.any_rank(run, True) is True
+        assert GPTRun.any_rank(run, False) is False
+    finally:
+        dist.destroy_process_group()
+
+
+@on_cuda
+async def test_the_sampling_pane_trains_on_cuda_when_the_app_is_given_cuda():
+    app = LearnGPTApp(pane="sampling", device="cuda")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        screen = app.screen
+        await pilot.press("s")
+        assert "Training on cuda…" in str(screen.query_one("#samp-status").render())
+        await until(pilot, lambda: screen.step >= 2)
+        await pilot.press("x")
+        assert app.device == "cuda" and next(screen.run.model.parameters()).is_cuda
 
 
 @pytest.mark.skipif(HAS_CUDA, reason="checks what the script does without CUDA")

@@ -242,3 +242,32 @@ async def test_a_missing_corpus_is_a_message_and_quitting_mid_training_is_prompt
         began = time.monotonic()
         await pilot.press("q")
     assert time.monotonic() - began < 2.0
+
+
+async def test_the_app_given_a_device_trains_on_it_and_says_so():
+    app = LearnGPTApp(pane="sampling", device="cpu")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        screen = app.screen
+        await pilot.press("s")
+        status = str(screen.query_one("#samp-status").render())
+        assert status == "Training on cpu… p pauses, x stops."
+        await until(pilot, lambda: screen.step >= 2)  # it trains (on the pane's run)
+        await pilot.press("x")
+        assert screen.run.device == "cpu"
+        assert next(screen.run.model.parameters()).device.type == "cpu"
+
+
+@pytest.mark.parametrize("error", [TypeError, KeyError, AttributeError])
+async def test_an_engine_bug_in_the_worker_is_a_line_in_the_pane_not_the_end_of_the_app(
+    error, monkeypatch
+):
+    def broken(*args: object) -> None:
+        raise error("model_config")
+
+    monkeypatch.setattr(work, "build", broken)
+    async with opened("sampling", (100, 30)) as pilot:
+        app, screen = pilot.app, pilot.app.screen
+        await pilot.press("s")
+        await until(pilot, lambda: screen.state == "idle" and notified(app, "model_config"))
+        assert app.is_running and app.screen is screen

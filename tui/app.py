@@ -1,7 +1,9 @@
 """The learn-gpt app: one screen per pane, switched by tabs, number keys or the command palette.
 
 PyTorch loads in a worker (a call of a `Job`, tui.jobs) after the first frame, so the app opens
-at once; panes that need the engine watch `engine_ready`.
+at once; panes that need the engine watch `engine_ready`. The device is chosen there too ("auto"
+asks torch what this machine has): once `engine_ready`, `app.device` is the one every pane builds
+and loads its models on.
 """
 
 from __future__ import annotations
@@ -39,26 +41,43 @@ class LearnGPTApp(App):
     quitting = False  # set by exit(): input still queued is dropped
 
     def __init__(
-        self, pane: str = "digits", threads: int | None = None, data_dir: str | None = None
+        self,
+        pane: str = "digits",
+        threads: int | None = None,
+        data_dir: str | None = None,
+        device: str = "auto",
     ) -> None:
         super().__init__()
         self.first_pane = pane
         self.threads = threads
         self.data_dir = data_dir  # where to look for full data sets, beside the env and cache
+        self.device = device  # as asked until the engine is ready, then the one in use
 
     def on_mount(self) -> None:
         self.switch_mode(self.first_pane)
-        Job(self, "engine").call(self.load_engine, then=self._engine_loaded)
+        Job(self, "engine").call(self.load_engine, then=self._engine_loaded, failed=self._no_engine)
 
-    def load_engine(self) -> None:
-        """In a worker: import PyTorch and the engine, and set the thread policy."""
-        from engine.device import default_threads, use_threads
+    def load_engine(self) -> str:
+        """In a worker: import PyTorch and the engine, set the thread policy, and return the
+        device to run on (DeviceError, ConfigError: one this machine cannot use)."""
+        from engine.device import default_threads, pick_device, use_threads
 
         use_threads(default_threads("mlp") if self.threads is None else self.threads)
+        device = pick_device(self.device)
         import engine.mlp_run  # noqa: F401 - the import is the slow part
 
-    def _engine_loaded(self, _: None) -> None:
+        return device
+
+    def _engine_loaded(self, device: str) -> None:
+        self.device = device
         self.engine_ready = True
+
+    def _no_engine(self, error: str) -> None:
+        """Without the engine (or on a device it cannot use) no pane can work: say why in one
+        line, as the command line does, rather than wait on "Loading PyTorch…"."""
+        from rich.text import Text
+
+        self.exit(return_code=1, message=Text(f"learn-gpt: {error}"))
 
     def exit(self, *args: Any, **kwargs: Any) -> None:
         self.quitting = True

@@ -15,8 +15,9 @@ one thread touch it at a time:
   worker, or in a thread of its own when nothing runs, never on the UI thread and never during
   a step. Saving, sampling, loading and looking inside a model all go through it, so a
   checkpoint always holds the weights and position of one whole step.
-- An engine error, torch's `RuntimeError` or an `OSError` ends a worker or a call with one line
-  for the pane (`job_ended`, or the call's `failed`), never in Textual's crash handler.
+- An engine error, torch's `RuntimeError`, an `OSError` or another of `FAILURES` ends a worker
+  or a call with one line for the pane (`job_ended`, or the call's `failed`), never in
+  Textual's crash handler.
 
 Everything a worker sends (events, call results, its end) goes through one queue, so it reaches
 the UI thread in the order it happened.
@@ -39,8 +40,19 @@ from textual.worker import Worker, get_current_worker
 from engine.errors import EngineError
 
 UI_HZ = 15  # the most times a second engine work reaches the screen
-# what ends a worker or a call with a line for the pane instead of a traceback
-FAILURES = (EngineError, OSError, RuntimeError, ValueError, MemoryError)
+# what ends a worker or a call with a line for the pane instead of a traceback: the engine's
+# errors, torch's and the system's, and the slips an engine bug makes (a field of the wrong
+# type, a key or attribute missing), which would otherwise kill the whole app for one pane
+FAILURES = (
+    EngineError,
+    OSError,
+    RuntimeError,
+    ValueError,
+    MemoryError,
+    TypeError,
+    KeyError,
+    AttributeError,
+)
 
 Outcome = Literal["finished", "stopped", "failed"]
 

@@ -70,23 +70,33 @@ def new_model(**overrides: Any) -> Seq2Seq:
     return Seq2Seq(config, Vocab(SOURCE_VOCAB), Vocab(TARGET_VOCAB))
 
 
+def _device(model: Seq2Seq) -> torch.device:
+    """Where the model's weights are: its inputs are built there (a model on cuda refuses
+    CPU tensors)."""
+    return next(model.parameters()).device
+
+
+def _padded(rows: list[list[int]], fill: int, device: torch.device) -> torch.Tensor:
+    """`rows` as one (len(rows), longest) tensor of ids on `device`, each row ended by `fill`s."""
+    length = max(len(row) for row in rows)
+    return torch.tensor([row + [fill] * (length - len(row)) for row in rows], device=device)
+
+
 def encode_batch(
     model: Seq2Seq, batch: Sequence[int]
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """(src (B, S), tgt (B, T), targets (B, T)) for numbers of one length in words: the words;
-    the start marker and the digits, padded; the digits and the end marker, -100 after it."""
+    """(src (B, S), tgt (B, T), targets (B, T)) for numbers of one length in words, on the
+    model's device: the words; the start marker and the digits, padded; the digits and the
+    end marker, -100 after it."""
     sources = [number_words(n).split() for n in batch]
     if len({len(s) for s in sources}) != 1:
         raise ConfigError("a batch holds numbers of one length in words (sources are unpadded)")
-    src = torch.tensor([model.source_vocab.encode(s, "word") for s in sources])
+    device = _device(model)
+    src = torch.tensor([model.source_vocab.encode(s, "word") for s in sources], device=device)
     digits = [model.target_vocab.encode(list(str(n)), "digit") for n in batch]
-    length = max(len(d) for d in digits) + 1
     ids = model.target_vocab.ids
-    tgt = torch.full((len(batch), length), ids[PAD], dtype=torch.long)
-    targets = torch.full((len(batch), length), -100, dtype=torch.long)
-    for row, d in enumerate(digits):
-        tgt[row, : len(d) + 1] = torch.tensor([ids[START], *d])
-        targets[row, : len(d) + 1] = torch.tensor([*d, ids[END]])
+    tgt = _padded([[ids[START], *d] for d in digits], ids[PAD], device)
+    targets = _padded([[*d, ids[END]] for d in digits], -100, device)
     return src, tgt, targets
 
 
@@ -99,7 +109,7 @@ def _source_ids(model: Seq2Seq, text: str) -> tuple[list[str], torch.Tensor]:
         raise ConfigError(
             f"{len(words)} words do not fit the source context of {model.config.source_block_size}"
         )
-    return words, torch.tensor([model.source_vocab.encode(words, "word")])
+    return words, torch.tensor([model.source_vocab.encode(words, "word")], device=_device(model))
 
 
 def translate(model: Seq2Seq, text: str) -> str:
@@ -117,10 +127,10 @@ def cross_attention(model: Seq2Seq, text: str) -> tuple[list[str], list[str], np
     sums to 1."""
     words, src = _source_ids(model, text)
     written = write_greedy(model, src)[0]
-    tgt = torch.tensor([[model.target_vocab.ids[START], *written[:-1]]])
+    tgt = torch.tensor([[model.target_vocab.ids[START], *written[:-1]]], device=src.device)
     out = model(src, tgt, capture=True)
     weights = torch.stack([stages.weights[0] for stages in out.cross])
-    return words, model.target_vocab.decode(written), weights.float().numpy()
+    return words, model.target_vocab.decode(written), weights.float().cpu().numpy()
 
 
 @dataclass(frozen=True)
@@ -224,28 +234,55 @@ def save_translator(path: str | Path, trained: TranslatorTrained) -> CheckpointS
 
 
 def load_checkpoint(path: str | Path) -> dict[str, Any]:
-    """A seq2seq checkpoint's contents, with its config and vocabularies checked."""
+    """A seq2seq checkpoint's contents, checked as far as translating relies on them: a config
+    Seq2SeqConfig accepts, two vocabularies of its sizes, weights of the shapes that config
+    builds (finite numbers), and a step."""
     data = checkpoint.load(path, KIND)
-    try:
-        config = Seq2SeqConfig.from_dict(data["model_config"])
-        source, target = Vocab(data["source_vocab"]), Vocab(data["target_vocab"])
-        data["model"], data["step"]  # noqa: B018 - must be present
-        if (len(source), len(target)) != (config.source_vocab_size, config.target_vocab_size):
-            raise ConfigError("its vocabularies do not match its config")
-    except (KeyError, TypeError, ConfigError) as exc:
-        reason = f"missing {exc}" if isinstance(exc, KeyError) else str(exc)
-        raise checkpoint.CheckpointError(f"{path}: damaged seq2seq checkpoint ({reason})") from None
+    fields = checkpoint.Fields(path, KIND)
+    raw = fields.record(
+        fields.get(data, "model_config", (dict,)),
+        Seq2SeqConfig,
+        "model_config",
+        source_vocab_size=(int,),
+        target_vocab_size=(int,),
+    )
+    config = fields.built("model_config", lambda: Seq2SeqConfig.from_dict(raw))
+    source, target = (_vocab(fields, data, key) for key in ("source_vocab", "target_vocab"))
+    if (len(source), len(target)) != (config.source_vocab_size, config.target_vocab_size):
+        raise fields.error("its vocabularies do not match its config")
+    weights = fields.get(data, "model", (dict,))
+    fields.weights(weights, _weight_shapes(fields, config, source, target, len(weights)), "model")
+    fields.count(data, "step")
     return data
 
 
+def _vocab(fields: checkpoint.Fields, data: dict[str, Any], key: str) -> Vocab:
+    """The vocabulary at `key`: a list of distinct words or characters, or this file's error."""
+    stored = fields.get(data, key, (list,))
+    return fields.built(key, lambda: Vocab(stored))
+
+
+def _weight_shapes(
+    fields: checkpoint.Fields, config: Seq2SeqConfig, source: Vocab, target: Vocab, stored: int
+) -> dict[str, tuple[int, ...]]:
+    """The state dict a translator of `config` has, by shape: built on the meta device, so a
+    config of absurd sizes costs no memory (and one with more layers than the file's `stored`
+    weights could hold is refused before building them)."""
+    layers = config.n_encoder_layer + config.n_decoder_layer
+    if layers > stored:
+        raise fields.error(f"model_config has {layers} layers, more than its weights hold")
+    with torch.device("meta"):
+        model = fields.built("model", lambda: Seq2Seq(config, source, target))
+    return {key: tuple(value.shape) for key, value in model.state_dict().items()}
+
+
 def load_translator(path: str | Path = PRETRAINED, device: str = "cpu") -> Seq2Seq:
-    """A trained translator (in eval mode), from a file `save_translator` wrote."""
+    """A trained translator (in eval mode) on `device`, from a file `save_translator` wrote."""
     data = load_checkpoint(path)
-    with checkpoint.weights_must_fit(path):
-        model = Seq2Seq(
-            Seq2SeqConfig.from_dict(data["model_config"]),
-            Vocab(data["source_vocab"]),
-            Vocab(data["target_vocab"]),
-        )
-        model.load_state_dict(data["model"])
+    model = Seq2Seq(
+        Seq2SeqConfig.from_dict(data["model_config"]),
+        Vocab(data["source_vocab"]),
+        Vocab(data["target_vocab"]),
+    )
+    model.load_state_dict(data["model"])  # its shapes were checked
     return model.to(device).eval()

@@ -26,7 +26,7 @@ from tui.cli import (
     train_sentences,
     train_translate,
 )
-from tui.cli.options import DataDir, Threads
+from tui.cli.options import DataDir, Device, Threads, checked_device
 
 PANE_NAMES = ("digits", "attention", "lab", "sampling", "lessons", "build", "copying")
 
@@ -60,6 +60,7 @@ def root(
     ] = "digits",
     data_dir: DataDir = None,
     threads: Threads = None,
+    device: Device = "auto",
 ) -> None:
     """Without a subcommand, open the app."""
     if ctx.invoked_subcommand is not None:
@@ -70,9 +71,14 @@ def root(
         )
     if threads is not None and threads < 1:
         raise typer.BadParameter(f"must be at least 1, got {threads}", param_hint="--threads")
+    checked_device(device)
     from tui.app import LearnGPTApp
 
-    LearnGPTApp(pane=pane, threads=threads, data_dir=str(data_dir) if data_dir else None).run()
+    folder = str(data_dir) if data_dir else None
+    course = LearnGPTApp(pane=pane, threads=threads, data_dir=folder, device=device)
+    course.run()
+    if course.return_code:  # it said why as it closed
+        raise typer.Exit(course.return_code)
 
 
 def too_large_line(exc: BaseException) -> str | None:

@@ -26,6 +26,18 @@ Threads = Annotated[
 ]
 
 
+def checked_device(device: str) -> str:
+    """`device`, refused in one line (ConfigError, DeviceError) if this machine cannot use it.
+    "auto" is left for the app to resolve once torch has loaded: choosing here would import
+    torch (seconds) before `--help` or the app's first frame; a device named outright is worth
+    that wait, since it is refused before anything starts."""
+    if device != "auto":
+        from engine.device import pick_device
+
+        pick_device(device)
+    return device
+
+
 def named(settings: dict[str, Any]) -> dict[str, Any]:
     """The settings the learner named: typer gives None for every option left out, and the
     engine (or a resumed checkpoint) decides those."""

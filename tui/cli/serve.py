@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 
 import typer
 
-from tui.cli.options import DataDir, Threads
+from tui.cli.options import DataDir, Device, Threads, checked_device
 
 if TYPE_CHECKING:
     from aiohttp import web
@@ -29,7 +29,7 @@ STOP_SECONDS = 10.0  # how long an app gets to quit when its tab closes or the s
 LOOPBACK_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost"}
 
 
-def app_command(pane: str, data_dir: str | None, threads: int | None) -> str:
+def app_command(pane: str, data_dir: str | None, threads: int | None, device: str = "auto") -> str:
     """The shell command that runs one app: this Python, so it works in a venv off the PATH;
     `exec` so the process textual-serve holds (and stops) is the app itself, not a shell."""
     argv = [sys.executable, "-m", "learn_gpt", "--pane", pane]
@@ -37,6 +37,8 @@ def app_command(pane: str, data_dir: str | None, threads: int | None) -> str:
         argv += ["--data-dir", data_dir]
     if threads is not None:
         argv += ["--threads", str(threads)]
+    if device != "auto":
+        argv += ["--device", device]
     return ("exec " if os.name == "posix" else "") + shlex.join(argv)
 
 
@@ -189,6 +191,7 @@ def command(
     pane: Annotated[str, typer.Option(help="The pane each new tab opens on.")] = "digits",
     data_dir: DataDir = None,
     threads: Threads = None,
+    device: Device = "auto",
 ) -> None:
     """Serve the app in a browser: each tab runs its own learn-gpt."""
     from engine.errors import EngineError
@@ -200,6 +203,7 @@ def command(
         )
     if threads is not None and threads < 1:
         raise typer.BadParameter(f"must be at least 1, got {threads}", param_hint="--threads")
+    checked_device(device)  # once here, not in every tab's app
     try:
         import textual_serve.server  # noqa: F401
     except ImportError:
@@ -215,7 +219,7 @@ def command(
             "reach it can run the app, and through it read and write your files"
         )
     server = make_server(
-        app_command(pane, str(data_dir.resolve()) if data_dir else None, threads),
+        app_command(pane, str(data_dir.resolve()) if data_dir else None, threads, device),
         host,
         port,
         loopback,

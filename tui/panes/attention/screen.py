@@ -142,11 +142,12 @@ class AttentionScreen(PaneScreen):
         from engine.data.sources import PRETRAINED_GPT, PRETRAINED_SENTENCES
 
         path = {SHIPPED: PRETRAINED_GPT, WORDS: PRETRAINED_SENTENCES}.get(which, which)
+        device = self.app.device
 
         def load() -> tuple:
             from engine.gpt_checkpoint import load_model
 
-            return load_model(path)
+            return load_model(path, device)
 
         self.job.call(load, then=lambda loaded: self._loaded(which, loaded), failed=self._failed)
 

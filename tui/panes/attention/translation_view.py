@@ -125,7 +125,7 @@ class TranslationView(Vertical):
             self._run(self.query_one("#tr-words", Input).value, str(event.value))
 
     def _run(self, words: str, which: str) -> None:
-        loaded = self.loaded
+        loaded, device = self.loaded, self.app.device
 
         def read() -> tuple[tuple[str, object], Translation]:
             from engine.tasks import translation, translator
@@ -133,7 +133,7 @@ class TranslationView(Vertical):
             model = loaded
             if model is None or model[0] != which:
                 path = translator.PRETRAINED if which == SHIPPED else which
-                model = (which, translator.load_translator(path))
+                model = (which, translator.load_translator(path, device))
             return model, translation.read(model[1], words)
 
         self.job.call(read, then=self._translated, failed=self._failed)

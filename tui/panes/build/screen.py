@@ -206,7 +206,7 @@ class BuildScreen(GeneratorPane):
         if settings is None or not self._list_chosen():
             return None
         self.settings = settings
-        return work.climb(settings, self.app.data_dir)
+        return work.climb(settings, self.app.data_dir, self.app.device)
 
     def where(self) -> str:
         return f"in {self._where()}"
@@ -236,7 +236,8 @@ class BuildScreen(GeneratorPane):
         curves.set_legend(YOURS, f"(rung {number})")
         self.yours.pop(number, None)
         self.settings, self.summary = settings, ""
-        self.train_run(work.retrain(number, settings, folder, reference, self.app.data_dir))
+        app = self.app
+        self.train_run(work.retrain(number, settings, folder, reference, app.data_dir, app.device))
 
     # -- the ladder's events (on the UI thread) ----------------------------------------------
     def show_rung_started(self, events: list[RungStarted]) -> None:

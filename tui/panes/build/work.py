@@ -43,20 +43,26 @@ def resume(ladder: Iterator[object], threads: int | None) -> Iterator[object]:
     return ladder
 
 
-def climb(settings: LadderSettings, data_dir: str | None) -> Iterator[object]:
-    """Every rung of the ladder in turn, on the reference's pieces."""
+def climb(settings: LadderSettings, data_dir: str | None, device: str) -> Iterator[object]:
+    """Every rung of the ladder in turn, on the reference's pieces, trained on `device`."""
     from engine.ladder import climb, load_data
 
     rungs = chosen(settings.rungs, settings.iters)
     data = load_data(settings.corpus, data_dir)
-    yield from climb(rungs, data, seed=settings.seed)
+    yield from climb(rungs, data, seed=settings.seed, device=device)
 
 
 def retrain(
-    number: int, settings: LadderSettings, folder: str, reference: bool, data_dir: str | None
+    number: int,
+    settings: LadderSettings,
+    folder: str,
+    reference: bool,
+    data_dir: str | None,
+    device: str,
 ) -> Iterator[object]:
     """Rung `number` built with the learner's classes from `folder` (after the reference's,
-    when `reference` says it is not trained yet); LadderError if none of them is in it."""
+    when `reference` says it is not trained yet), trained on `device`; LadderError if none of
+    them is in it."""
     from engine.ladder import LadderError, load_data, train_rung
     from engine.ladder_mine import find_mine
 
@@ -71,5 +77,5 @@ def retrain(
         raise LadderError(f"rung {number} ({rung.name}) uses {uses}; {folder} holds {files}")
     data = load_data(settings.corpus, data_dir)
     if reference:
-        yield from train_rung(rung, data, seed=settings.seed)
-    yield from train_rung(rung, data, pieces=mine.pieces, seed=settings.seed)
+        yield from train_rung(rung, data, seed=settings.seed, device=device)
+    yield from train_rung(rung, data, pieces=mine.pieces, seed=settings.seed, device=device)

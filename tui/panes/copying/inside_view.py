@@ -85,7 +85,8 @@ class InsideView(Vertical):
     def load(self, which: str) -> None:
         self.gpt = None
         self.query_one("#copy-gpt-text", Static).update(f"Loading {Path(which).name}…")
-        self.job.call(lambda: work.load_gpt(which), then=self._loaded, failed=self._failed)
+        device = self.app.device
+        self.job.call(lambda: work.load_gpt(which, device), then=self._loaded, failed=self._failed)
 
     def _loaded(self, loaded: tuple) -> None:
         self.gpt, self.tokenizer = loaded

@@ -42,12 +42,12 @@ def measure(model: AttentionOnly, seed: int, off: frozenset[Pair]) -> Measured:
     return evaluate(model, held_out(seed), off)
 
 
-def load_gpt(which: str) -> tuple[GPT, object]:
-    """The shipped Shakespeare GPT, or the GPT checkpoint at the path `which`."""
+def load_gpt(which: str, device: str) -> tuple[GPT, object]:
+    """The shipped Shakespeare GPT, or the GPT checkpoint at the path `which`, on `device`."""
     from engine.data.sources import PRETRAINED_GPT
     from engine.gpt_checkpoint import load_model
 
-    return load_model(PRETRAINED_GPT if which == SHIPPED else Path(which))
+    return load_model(PRETRAINED_GPT if which == SHIPPED else Path(which), device)
 
 
 def look_inside(

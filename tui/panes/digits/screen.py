@@ -202,7 +202,8 @@ class DigitsScreen(RunPane):
     def _build(self, settings: dict[str, Any]) -> MLPRun:
         from engine.mlp_run import MLPConfig, MLPRun
 
-        return MLPRun.start(MLPConfig(**settings), data_dir=self.app.data_dir)
+        app = self.app
+        return MLPRun.start(MLPConfig(**settings), device=app.device, data_dir=app.data_dir)
 
     def settings(self) -> dict[str, Any] | None:
         """The settings on the left, or None (and an error shown) if one does not parse."""
@@ -239,11 +240,13 @@ class DigitsScreen(RunPane):
     def load_from(self, path: str) -> None:
         from engine.mlp_run import MLPRun
 
-        data_dir = self.app.data_dir
-        self.job.call(
-            lambda: (run := MLPRun.load(path, data_dir=data_dir), list(run.accuracy)),
-            then=lambda loaded: self._loaded(path, *loaded),
-        )
+        data_dir, device = self.app.data_dir, self.app.device
+
+        def load() -> tuple[MLPRun, list[tuple[int, int]]]:
+            run = MLPRun.load(path, device=device, data_dir=data_dir)
+            return run, list(run.accuracy)
+
+        self.job.call(load, then=lambda loaded: self._loaded(path, *loaded))
 
     def _loaded(self, path: str, run: MLPRun, accuracy: list[tuple[int, int]]) -> None:
         self.job.stop()

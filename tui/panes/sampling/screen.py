@@ -146,7 +146,7 @@ class SamplingScreen(RunPane):
                 if self.model_only
                 else "Ready: s trains, g generates."
             ),
-            "running": "Training… p pauses, x stops.",
+            "running": f"Training on {self.app.device}… p pauses, x stops.",
             "paused": f"Paused at step {self.step}: p resumes.",
             "done": f"Done at step {self.step}; s: new run.",
         }[state]
@@ -264,8 +264,12 @@ class SamplingScreen(RunPane):
             self.query_one(SampleLog).reset()
             self.query_one("#samp-progress", ProgressBar).update(total=1, progress=0)
             self.say(f"Building a {settings['preset']} GPT on the {settings['corpus']} corpus…")
-            job, threads, data_dir = self.job, self.app.threads, self.app.data_dir
-            self.train(lambda: work.train_new(job, self._begun, settings, threads, data_dir))
+            job, where = self.job, self.engine_where()
+            self.train(lambda: work.train_new(job, self._begun, settings, *where))
+
+    def engine_where(self) -> tuple[int | None, str | None, str]:
+        """The app's torch threads, data folder and device, as the work functions take them."""
+        return self.app.threads, self.app.data_dir, self.app.device
 
     def say_stopped(self) -> None:
         self.say(f"Stopped at step {self.step}.")
@@ -286,13 +290,13 @@ class SamplingScreen(RunPane):
         source: GPTRun | tuple[Any, Any, str] | None = (
             self.run or self.model_only or self.fresh.get(key)
         )
-        live, threads, data_dir = dict(self.live), self.app.threads, self.app.data_dir
+        live, where = dict(self.live), self.engine_where()
         self.query_one(GeneratedText).begin(live["prompt"])
         self.query_one("#samp-gen-title", Label).update("now generating…")
         built = (self.job, self._fresh_built)
         trained = source is not None and source is self.run
         self.job.call(
-            lambda: work.write(source, trained, key, live, threads, data_dir, built),
+            lambda: work.write(source, trained, key, live, *where, built),
             then=self._start_showing,
             failed=self._generation_failed,
         )
@@ -303,8 +307,8 @@ class SamplingScreen(RunPane):
 
     def load_from(self, path: str) -> None:
         self.say(f"Loading {path}…")
-        data_dir = self.app.data_dir
-        self.job.call(lambda: work.open_checkpoint(path, data_dir), then=self._opened)
+        data_dir, device = self.app.data_dir, self.app.device
+        self.job.call(lambda: work.open_checkpoint(path, data_dir, device), then=self._opened)
 
     # -- what the job hands back (on the UI thread) ------------------------------------------
     def _begun(self, begun: tuple[GPTRun, str]) -> None:

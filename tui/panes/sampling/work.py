@@ -48,14 +48,14 @@ def sample_settings(live: dict[str, Any]) -> SampleSettings:
 def engine_threads(app_threads: int | None) -> None:
     from engine.device import default_threads, use_threads
 
-    use_threads(default_threads("gpt", interactive=True) if app_threads is None else app_threads)
+    use_threads(default_threads("gpt") if app_threads is None else app_threads)
 
 
-def build(preset: str, corpus: str, steps: int | None, data_dir: str | None) -> GPTRun:
+def build(preset: str, corpus: str, steps: int | None, data_dir: str | None, device: str) -> GPTRun:
     from engine.gpt_run import GPTRun
 
     train = {"max_iters": steps} if steps else {}
-    return GPTRun.start(corpus, preset=preset, train=train, data_dir=data_dir)
+    return GPTRun.start(corpus, preset=preset, train=train, data_dir=data_dir, device=device)
 
 
 def train_new(
@@ -64,11 +64,12 @@ def train_new(
     settings: dict[str, Any],
     threads: int | None,
     data_dir: str | None,
+    device: str,
 ) -> Iterator[object]:
-    """Build the run (its text loads here), hand it to the pane (`begun`), show what it writes
-    before learning anything, then train."""
+    """Build the run on `device` (its text loads here), hand it to the pane (`begun`), show
+    what it writes before learning anything, then train."""
     engine_threads(threads)
-    run = build(settings["preset"], settings["corpus"], settings["max_steps"], data_dir)
+    run = build(settings["preset"], settings["corpus"], settings["max_steps"], data_dir, device)
     run.set_sampling(sample_settings(settings))
     job.deliver(begun, (run, run.summary()))
     yield run.sample_now()
@@ -88,16 +89,17 @@ def write(
     live: dict[str, Any],
     threads: int | None,
     data_dir: str | None,
+    device: str,
     built: tuple[Job, Callable[[tuple[tuple[str, str], GPTRun]], None]],
 ) -> tuple[str, str, list[NextToken]]:
     """All the characters "generate now" writes, at once, from `source`: the run training
-    (`trained`), a model-only checkpoint, or an untrained run (built here when there is none
-    for `key` (preset, corpus) yet, and handed to the pane through `built`)."""
+    (`trained`), a model-only checkpoint, or an untrained run (built here on `device` when
+    there is none for `key` (preset, corpus) yet, and handed to the pane through `built`)."""
     from engine.sample import generate
 
     engine_threads(threads)
     if source is None:
-        source = build(*key, None, data_dir)
+        source = build(*key, None, data_dir, device)
         job, keep = built
         job.deliver(keep, (key, source))
     if isinstance(source, tuple):
@@ -117,22 +119,22 @@ def write(
     return f"{weights}, {describe_short(live)}", live["prompt"], list(pieces)
 
 
-def open_checkpoint(path: str, data_dir: str | None) -> tuple:
-    """In a worker: a run to go on with, or else a model to generate from (a file saved as a
-    model only, or a run that cannot go on here: the last item says why). A file that is not
-    a model either fails with the run's one-line error."""
+def open_checkpoint(path: str, data_dir: str | None, device: str) -> tuple:
+    """In a worker, onto `device`: a run to go on with, or else a model to generate from (a
+    file saved as a model only, or a run that cannot go on here: the last item says why). A
+    file that is not a model either fails with the run's one-line error."""
     from engine.checkpoint import CheckpointError
     from engine.errors import EngineError
     from engine.gpt_checkpoint import ModelOnlyError, load_model, load_model_checkpoint
     from engine.gpt_run import GPTRun
 
     try:
-        run = GPTRun.load(path, data_dir=data_dir)
+        run = GPTRun.load(path, device, data_dir=data_dir)
         return path, run, run.summary()
     except CheckpointError as exc:
         try:  # a model without optimiser state can still generate
             step = load_model_checkpoint(path)["step"]
-            model, tokenizer = load_model(path)
+            model, tokenizer = load_model(path, device)
         except EngineError:
             raise exc from None
         why = str(exc)
