@@ -33,6 +33,9 @@ from engine.mlp import (
 KIND = "mlp"
 
 
+MAX_EPOCHS = 100_000  # days of training even on the bundled sample: more is a typo
+
+
 @dataclass(frozen=True)
 class MLPConfig:
     """Everything that decides a run's result (the book's defaults)."""
@@ -63,11 +66,16 @@ class MLPConfig:
         checks = [
             (self.epochs >= 1, f"--epochs must be at least 1, got {self.epochs}"),
             (
+                self.epochs <= MAX_EPOCHS,
+                f"--epochs must be at most {MAX_EPOCHS:,} (an epoch of the full set takes "
+                f"seconds), got {self.epochs}",
+            ),
+            (
                 self.mini_batch_size >= 1,
                 f"--batch-size must be at least 1, got {self.mini_batch_size}",
             ),
-            (self.eta > 0, f"--eta must be positive, got {self.eta}"),
-            (self.lmbda >= 0, f"--lmbda must be zero or positive, got {self.lmbda}"),
+            (0 < self.eta < math.inf, f"--eta must be a positive number, got {self.eta}"),
+            (0 <= self.lmbda < math.inf, f"--lmbda must be zero or positive, got {self.lmbda}"),
             (self.cost in COSTS, f"unknown --cost {self.cost!r}: choose {', '.join(COSTS)}"),
             (
                 self.activation in ACTIVATIONS,

@@ -13,6 +13,8 @@ import torch
 
 from engine.errors import ConfigError
 
+MAX_ITERS = 100_000_000  # months of steps on any laptop: more is a typo
+
 
 @dataclass(frozen=True)
 class TrainConfig:
@@ -36,8 +38,15 @@ class TrainConfig:
     def validate(self) -> TrainConfig:
         checks = [
             (self.max_iters >= 1, f"--max-iters must be at least 1, got {self.max_iters}"),
+            (
+                self.max_iters <= MAX_ITERS,
+                f"--max-iters must be at most {MAX_ITERS:,}, got {self.max_iters}",
+            ),
             (self.batch_size >= 1, f"--batch-size must be at least 1, got {self.batch_size}"),
-            (self.learning_rate > 0, f"--lr must be positive, got {self.learning_rate}"),
+            (
+                0 < self.learning_rate < math.inf,
+                f"--lr must be a positive number, got {self.learning_rate}",
+            ),
             (0 <= self.min_lr <= self.learning_rate, "min_lr must be between 0 and the lr"),
             (self.warmup_iters >= 0, "warmup_iters must be zero or positive"),
             (self.eval_interval >= 1, "eval_interval must be at least 1"),

@@ -155,3 +155,29 @@ def test_every_command_that_runs_torch_takes_threads(command, capsys, tmp_path, 
     code, out, err = cli(capsys, *command, "--threads", "0")
     assert code == 2 and one_line(err) and "--threads must be at least 1" in err, err
     assert not list(tmp_path.rglob("*.pt"))  # refused before any training or saving
+
+
+@pytest.mark.parametrize(
+    "args, said",
+    [
+        (["train", "mlp", "--eta", "inf"], "--eta must be a positive number"),
+        (["train", "mlp", "--lmbda", "inf"], "--lmbda must be zero or positive"),
+        (["train", "gpt", "--lr", "inf"], "--lr must be a positive number"),
+        (["train", "gpt", "--preset", ""], "--preset: is empty"),
+        (["train", "gpt", "--corpus", " "], "--corpus: is empty"),
+        (["train", "mlp", "--data-dir", "/nonexistent/folder"], "does not exist"),
+        (["train", "gpt", "--data-dir", "/nonexistent/folder"], "does not exist"),
+        (["train", "mlp", "--epochs", HUGE], "--epochs must be at most 100,000"),
+        (["train", "gpt", "--max-iters", HUGE], "--max-iters must be at most 100,000,000"),
+        (["train", "induction", "--steps", HUGE], "--steps"),
+    ],
+    ids=lambda a: " ".join(a) if isinstance(a, list) else None,
+)
+def test_what_the_sweep_found_accepted_is_refused(args, said, capsys, tmp_path, monkeypatch):
+    """tools/adversarial.py found these accepted: an infinite rate trained to nothing, an empty
+    name chose the default, a data folder that is not there was silently skipped, and 2**70
+    epochs started training that would never end."""
+    monkeypatch.chdir(tmp_path)
+    code, out, err = cli(capsys, *args, "--threads", "1")
+    assert code == 2 and one_line(err) and said in err, err
+    assert list(tmp_path.iterdir()) == []

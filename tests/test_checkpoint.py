@@ -147,7 +147,7 @@ def test_a_finished_run_can_be_extended(small_digits, tmp_path):
     [
         ({"sizes": (100, 30, 10)}, "must start with 784"),
         ({"sizes": (784,)}, "at least two"),
-        ({"eta": -1.0}, "--eta must be positive"),
+        ({"eta": -1.0}, "--eta must be a positive number"),
         ({"mini_batch_size": 0}, "--batch-size must be at least 1"),
         ({"epochs": 0}, "--epochs"),
         ({"lmbda": -0.1}, "--lmbda"),

@@ -63,7 +63,7 @@ def test_help_names_the_subcommands_and_the_pane_option(capsys):
     "args,message",
     [
         (["--sizes", "100,30,10"], "--sizes must start with 784"),
-        (["--eta", "-3"], "--eta must be positive"),
+        (["--eta", "-3"], "--eta must be a positive number"),
         (["--batch-size", "0"], "--batch-size must be at least 1"),
         (["--sizes", "a,b"], "comma-separated"),
         (["--epochs", "many"], "--epochs"),

@@ -43,7 +43,10 @@ def test_a_quick_ladder_prints_each_rung_and_the_table(capsys):
     [
         (["--rungs", "9"], "--rungs '9': rungs are 1 to 7"),
         (["--iters", "0"], "--iters must be at least 1"),
-        (["--corpus", "tinyshakespeare", "--data-dir", "/nonexistent"], "tiny Shakespeare"),
+        (  # a folder that is there but holds no corpus
+            ["--corpus", "tinyshakespeare", "--data-dir", str(Path(__file__).parent)],
+            "tiny Shakespeare",
+        ),
         (["--mine", "/nonexistent"], "not a folder"),
     ],
 )

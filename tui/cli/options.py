@@ -14,6 +14,8 @@ DataDir = Annotated[
         "--data-dir",
         envvar="LEARN_GPT_DATA_DIR",
         show_envvar=True,
+        exists=True,  # a folder the learner named that is not there is a mistake to say
+        file_okay=False,
         help="Folder holding full data sets (MNIST IDX files or mnist.pkl.gz, ...).",
     ),
 ]
@@ -21,6 +23,7 @@ Device = Annotated[
     str, typer.Option(help="auto (cuda, then mps, then cpu), cuda, cuda:N, mps or cpu.")
 ]
 MAX_SEED = 2**63 - 1  # torch.manual_seed takes a signed 64-bit number
+MAX_STEPS = 100_000_000  # as engine.train_config.MAX_ITERS: more steps than that is a typo
 Threads = Annotated[
     int | None, typer.Option(help="torch CPU threads (default: chosen per workload).")
 ]

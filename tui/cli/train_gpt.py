@@ -121,6 +121,9 @@ def train_gpt(
         "sample_interval": sample_interval,
         "seed": seed,
     }
+    for option, given in (("--preset", preset), ("--corpus", corpus)):
+        if given is not None and not given.strip():
+            raise typer.BadParameter("is empty: leave it out for the default", param_hint=option)
     train(
         GPTOptions(
             preset, corpus, named(model), named(settings), data_dir, device, threads, out, resume

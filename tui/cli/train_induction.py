@@ -12,12 +12,12 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from tui.cli.options import MAX_SEED, Threads
+from tui.cli.options import MAX_SEED, MAX_STEPS, Threads
 
 
 def command(
     layers: Annotated[int, typer.Option(help="1 (the control) or 2 (induction heads form).")] = 2,
-    steps: Annotated[int, typer.Option(help="Training steps.")] = 1000,
+    steps: Annotated[int, typer.Option(help="Training steps.", max=MAX_STEPS)] = 1000,
     seed: Annotated[
         int, typer.Option(help="Seed: the same seed, the same run.", min=0, max=MAX_SEED)
     ] = 0,

@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from tui.cli.options import MAX_SEED, DataDir, Device, Threads
+from tui.cli.options import MAX_SEED, MAX_STEPS, DataDir, Device, Threads
 from tui.cli.stop_signals import StopOnSignal
 
 
@@ -28,6 +28,7 @@ def command(
         typer.Option(
             help="Steps per rung, for a quick ladder (the bigram gets 3/5 of them).",
             show_default="the lecture's: 5,000 (bigram 3,000)",
+            max=MAX_STEPS,
         ),
     ] = None,
     corpus: Annotated[

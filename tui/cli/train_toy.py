@@ -15,7 +15,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from tui.cli.options import MAX_SEED, Threads
+from tui.cli.options import MAX_SEED, MAX_STEPS, Threads
 from tui.cli.stop_signals import StopOnSignal
 
 
@@ -33,7 +33,8 @@ def toy_command(
         out: Annotated[Path, typer.Option(help="Where to save the model.")] = Path(default_out),
         seed: Annotated[int, typer.Option(help=seed_help, min=0, max=MAX_SEED)] = 0,
         steps: Annotated[
-            int | None, typer.Option(help="Steps.", show_default=str(default_steps), min=1)
+            int | None,
+            typer.Option(help="Steps.", show_default=str(default_steps), min=1, max=MAX_STEPS),
         ] = None,
         threads: Threads = None,
     ) -> None:
