@@ -4,13 +4,17 @@ it, and the fast experiments re-measure them here (the slow ones: `learn-gpt les
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from engine.errors import ConfigError
 from engine.lesson_figures import EXPERIMENTS, check, experiment_of
 from lessons.loader import Figure, LessonError, get_lesson, load_lessons, read_marks, unmarked
 from tui.cli import main
+from tui.cli.lesson import help_figures
 
+ROOT = Path(__file__).resolve().parents[1]
 LESSONS = load_lessons()
 FIGURES = [
     pytest.param(figure, id=f"{lesson.number}.{i}:{figure.shown}")
@@ -18,7 +22,8 @@ FIGURES = [
     for i, step in enumerate(lesson.steps, start=1)
     for figure in step.figures
 ]
-FAST = [p for p in FIGURES if not experiment_of(p.values[0].measure).slow]
+HELP = [pytest.param(figure, id=f"help {pane}:{figure.shown}") for pane, figure in help_figures()]
+FAST = [p for p in FIGURES + HELP if not experiment_of(p.values[0].measure).slow]
 
 
 @pytest.mark.parametrize("lesson", LESSONS, ids=lambda lesson: lesson.path.stem)
@@ -27,11 +32,19 @@ def test_every_figure_a_lesson_quotes_is_marked(lesson):
         assert unmarked(step.source) == [], f"{lesson.path.name}: {step.title}"
 
 
+@pytest.mark.parametrize(
+    "path", sorted(ROOT.glob("tui/panes/*/help.md")), ids=lambda path: path.parent.name
+)
+def test_every_figure_a_panes_help_quotes_is_marked(path):
+    assert unmarked(path.read_text(encoding="utf-8")) == []
+
+
 def test_every_mark_names_an_experiment_that_says_how_it_measures():
-    for param in FIGURES:
+    assert len(HELP) >= 3  # the Lab's, the Build pane's and the Sampling pane's times
+    for param in FIGURES + HELP:
         found = experiment_of(param.values[0].measure)
         assert found.about, found.name
-    assert set(EXPERIMENTS) >= {p.values[0].experiment for p in FIGURES}
+    assert set(EXPERIMENTS) >= {p.values[0].experiment for p in FIGURES + HELP}
 
 
 @pytest.mark.parametrize("figure", FAST)

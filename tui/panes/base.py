@@ -47,8 +47,12 @@ class LessonState:
 
 
 def pane_help(module_file: str) -> str:
-    """The pane's `?` text: help.md beside its screen module (content, kept out of the code)."""
-    return (Path(module_file).parent / "help.md").read_text(encoding="utf-8")
+    """The pane's `?` text: help.md beside its screen module (content, kept out of the code),
+    its figures marked as a lesson's are (lessons.loader) and read in bold."""
+    from lessons.loader import read_marks
+
+    path = Path(module_file).parent / "help.md"
+    return read_marks(path.read_text(encoding="utf-8"), path.name)[0]
 
 
 def lesson_state(app: App) -> LessonState | None:

@@ -29,8 +29,8 @@ class LabResults(VerticalScroll):
         yield Select([], prompt="no finished comparison yet", id="lab-history", compact=True)
         yield LabCurves(id="lab-curves")
         yield Static(
-            "No comparison yet: s trains A and B (300 steps each take about ten "
-            "seconds), and the verdict appears here.",
+            "No comparison yet: s trains A and B (300 steps each, ? says how long), and "
+            "the verdict appears here.",
             id="lab-verdict",
         )
         with Horizontal(id="lab-samples"):
