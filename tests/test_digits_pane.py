@@ -62,6 +62,9 @@ def same_network(a: MLPRun, b: MLPRun) -> bool:
     return all(torch.equal(x, y) for x, y in pairs)
 
 
+SAVES = 4  # checkpoints taken while the worker trains, each checked against a replay
+
+
 async def test_saving_while_training_holds_one_whole_step_and_resumes_exactly(
     tmp_path: Path, monkeypatch
 ):
@@ -70,7 +73,7 @@ async def test_saving_while_training_holds_one_whole_step_and_resumes_exactly(
         screen = await train_past(pilot, 50)
         kept = tmp_path / "kept"
         kept.mkdir()
-        for i in range(8):  # what ctrl+s runs, while the worker updates the weights (a Pilot
+        for i in range(SAVES):  # what ctrl+s runs, while the worker updates the weights (a Pilot
             screen.action_save()  # key press waits for an idle screen: seconds here)
             await until(pilot, lambda i=i: sum("Saved" in line for line in log_lines(screen)) > i)
             for path in (tmp_path / "runs").glob("mlp-*.pt"):  # names have whole seconds
@@ -79,7 +82,7 @@ async def test_saving_while_training_holds_one_whole_step_and_resumes_exactly(
         assert screen.state == "running"
         await pilot.press("x")
     saved = sorted(kept.glob("*.pt"))
-    assert len(saved) == 8
+    assert len(saved) == SAVES
     assert saved, "no checkpoint was written"
     for path in saved:
         loaded = MLPRun.load(path)
