@@ -1,23 +1,26 @@
 """Where the math runs: the device (cuda, then mps, then cpu) and torch's CPU thread policy.
 
-Thread policy, from `bench/threads.py` on a 2-core machine (ms per step, quiet / one core busy):
+Thread policy, from `bench/threads.py` on a 2-core machine (2026-12-02; ms per step, quiet /
+one core busy):
 
-    Nielsen's MLP, mini-batch 10:  1 thread 0.055 / 0.057   2 threads 0.071 / 0.229
-    GPT-sized matmul step:         1 thread 19.8 / 20.1     2 threads 11.5 / 35.2
-    (2 threads with OMP_WAIT_POLICY=PASSIVE: MLP 0.241 / 0.283, GPT 18.2 / 23.5)
+    Nielsen's MLP, mini-batch 10:  1 thread 0.093 / 0.099   2 threads 0.103 / 0.376
+    GPT-sized matmul step:         1 thread 32.9 / 33.9     2 threads 17.1 / 59.9
+    (2 threads with OMP_WAIT_POLICY=PASSIVE: MLP 0.779 / 0.242, GPT 24.0 / 35.5)
 
-and, whole commands, `learn-gpt train gpt --preset tiny --max-iters 300` beside a process that
-kept one of the two cores busy: 2 min 54 s on both cores, 22.5 s on one, the same losses.
+and the whole command, `learn-gpt train gpt --preset tiny --max-iters 300`: 15.5 s quiet and
+15.8 s beside a process keeping one core busy on one thread (this policy), 14.2 s and 37.6 s
+on both cores (the command's old default; an earlier review measured 2 min 54 s against
+22.5 s, the same losses).
 
 Tiny mini-batches are dispatch-bound: a second thread only adds synchronisation, so the MLP,
 the ladder's rungs, the induction model, the toy tasks and the exercise checks use 1. Big
 matmuls gain from more threads on a quiet machine, but OpenMP's threads spin while they wait
-and collapse (3x slower than one thread, above) as soon as anything else wants a core, and a
-learner's laptop always has something else running (a browser, the app's own event loop). So
-every command and pane leaves one core free: a busy core costs little, a quiet machine still
-gets all the others. A passive wait policy holds up under load too but costs a quiet machine
-more than half the gain (18.2 against 11.5 ms), so it is not the default. `--threads` (on
-every command that runs torch, and on the app) overrides the policy.
+and collapse (3.5x slower, above) as soon as anything else wants a core, and a learner's
+laptop always has something else running (a browser, the app's own event loop). So every
+command and pane leaves one core free: a busy core costs little, a quiet machine still gets
+all the others. A passive wait policy holds up better under load but costs a quiet machine
+most of the gain (24.0 against 17.1 ms) and the MLP eightfold, so it is not the default.
+`--threads` (on every command that runs torch, and on the app) overrides the policy.
 """
 
 from __future__ import annotations
