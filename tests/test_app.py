@@ -272,3 +272,19 @@ async def test_every_pane_builds_and_loads_its_models_on_the_apps_device(
         await pilot.pause(0.2)
         assert app.is_running
     assert set(seen) == {"cpu"}
+
+
+def notices(app) -> list[str]:  # noqa: ANN001 - LearnGPTApp
+    return [str(n.message) for n in app._notifications]
+
+
+async def test_a_screenshot_is_saved_where_a_folder_exists_or_says_why_not(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr("tui.app.user_downloads_path", lambda: tmp_path / "no-Downloads-here")
+    async with opened("digits") as pilot:
+        pilot.app.action_screenshot()
+        await until(pilot, lambda: any("Saved screenshot" in n for n in notices(pilot.app)))
+        assert [p.suffix for p in tmp_path.iterdir()] == [".svg"]
+        pilot.app.action_screenshot(path=str(tmp_path / "file.svg" / "under"))
+        await until(pilot, lambda: any("Could not save" in n for n in notices(pilot.app)))
+        assert not any(n == "Failed to save screenshot" for n in notices(pilot.app))

@@ -8,9 +8,11 @@ and loads its models on.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from textual import events
+from platformdirs import user_downloads_path
+from textual import events, on
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.reactive import reactive
@@ -90,6 +92,23 @@ class LearnGPTApp(App):
             return
         await super().on_event(event)
 
+    def action_screenshot(self, filename: str | None = None, path: str | None = None) -> None:
+        """Textual saves screenshots in ~/Downloads, which a server reached over SSH or a
+        container often lacks (then it only said "Failed to save screenshot"): there if it is
+        there, else in the working folder, where `runs/` goes too."""
+        self.deliver_screenshot(filename, path or str(screenshot_folder()))
+
+    @on(events.DeliveryFailed)
+    def _screenshot_failed(self, event: events.DeliveryFailed) -> None:
+        """Say why a screenshot could not be saved, instead of Textual's bare failure."""
+        if event.name == "screenshot":
+            event.prevent_default()
+            self.notify(
+                f"Could not save the screenshot: {event.exception}",
+                title="Screenshot",
+                severity="error",
+            )
+
     def action_command_palette(self) -> None:
         from tui.widgets.modal import Palette
 
@@ -111,3 +130,9 @@ class LearnGPTApp(App):
             "Help for this pane", "What this pane does and its keys", self.action_help
         )
         yield from getattr(screen, "pane_commands", lambda: [])()
+
+
+def screenshot_folder() -> Path:
+    """Where a screenshot goes: the user's Downloads folder if there is one, else here."""
+    downloads = user_downloads_path()
+    return downloads if downloads.is_dir() else Path.cwd()
