@@ -7,7 +7,7 @@ front end holds no model math.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import torch
@@ -31,6 +31,7 @@ class Inspection:
     layers: list[dict[str, np.ndarray]]
     empty_rows: list[list[int]]
     next_token: list[tuple[str, float]]  # the model's top guesses after the last token
+    unknown: list[str] = field(default_factory=list)  # words the vocabulary lacks (<unk>)
 
     def stage(self, layer: int, head: int, name: str) -> np.ndarray:
         return self.layers[layer][name][head]
@@ -94,6 +95,7 @@ def inspect_attention(
         layers=layers,
         empty_rows=[list(st.empty_rows) for st in out.stages],
         next_token=guesses,
+        unknown=tokenizer.unknown(text),
     )
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from textual.widgets import Select
+from textual.widgets import Input, Label, Select
 
 from tui.app import LearnGPTApp
 from tui.panes.attention.translation_view import TranslationView
@@ -226,3 +226,20 @@ async def test_a_model_with_fewer_layers_and_tokens_is_drawn_without_a_stale_row
         await pilot.pause(0.2)
         assert app._exception is None
         assert screen.layer < 3 and screen.row < len(screen.inspection.tokens)
+
+
+async def test_a_word_the_model_does_not_know_is_named_not_silently_read():
+    """Issue 14: "xyzzy" took 0.426 of the weight without a word said: it is <unk> to the model."""
+    app = LearnGPTApp(pane="attention")
+    async with app.run_test(size=(120, 30)) as pilot:
+        screen = await looked(pilot)
+        screen.query_one("#att-model", Select).value = "words"
+        await settled(pilot, screen, lambda s: s.inspection is not None and s.model_name == "words")
+        assert "vocabulary" not in str(screen.query_one("#att-where", Label).render())
+        await pilot.press("e")
+        sentence = screen.query_one("#att-sentence", Input)
+        sentence.value = "the xyzzy came out of the oven and it tasted good . =>"
+        await pilot.press("enter")
+        await settled(pilot, screen, lambda s: s.inspection.unknown == ["xyzzy"])
+        where = str(screen.query_one("#att-where", Label).render())
+        assert "not in the vocabulary, read as <unk>: 'xyzzy'" in where

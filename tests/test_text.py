@@ -142,6 +142,8 @@ def test_unknown_words_encode_to_unk():
     assert ids[4] == 0  # "!" was never seen either
     assert tok.tokens("The robot tasted good!") == ["the", "robot", "tasted", "good", "!"]
     assert tok.decode(ids) == "the <unk> tasted good <unk>"
+    assert tok.unknown("The robot, the robot tasted good!") == ["robot", ",", "!"]
+    assert CharTokenizer.from_text(PIZZA).unknown("pizza?") == ["?"]
 
 
 def test_word_tokenizer_min_count_and_punctuation():

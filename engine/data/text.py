@@ -111,6 +111,11 @@ class CharTokenizer(_Tokenizer):
         self._sorted_codes = codes[order]
         self._sorted_ids = order.astype(np.int64)
 
+    def unknown(self, text: str) -> list[str]:
+        """The characters of `text` this vocabulary lacks (each once, in order); `encode`
+        refuses a text with any."""
+        return list(dict.fromkeys(c for c in text if c not in self._index))
+
     @classmethod
     def from_text(cls, text: str) -> CharTokenizer:
         if not text:
@@ -205,6 +210,11 @@ class WordTokenizer(_Tokenizer):
         """The pieces as the learner sees them: the text's own words, even ones that encode
         to `<unk>`; one piece per id of `encode(text)`."""
         return self.split(text)
+
+    def unknown(self, text: str) -> list[str]:
+        """The words of `text` this vocabulary lacks (each once, in order): all of them are
+        read as `<unk>`, so nothing the model does with them is about the word itself."""
+        return list(dict.fromkeys(w for w in self.split(text) if w not in self._index))
 
 
 Tokenizer = CharTokenizer | WordTokenizer

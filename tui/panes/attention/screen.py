@@ -17,6 +17,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
+from textual.markup import escape
 from textual.reactive import reactive
 from textual.widgets import Input, Label, Select, TabbedContent, TabPane
 
@@ -300,9 +301,13 @@ class AttentionScreen(PaneScreen):
         if look is None:
             return
         layers, heads = len(look.layers), look.layers[0]["weights"].shape[0]
+        unknown = ""
+        if look.unknown:  # read as <unk>: its weights say nothing about the word itself
+            words = ", ".join(repr(word) for word in look.unknown)
+            unknown = f"  [$warning]not in the vocabulary, read as <unk>: {escape(words)}[/]"
         self.query_one("#att-where", Label).update(
             f"layer {self.layer + 1}/{layers}  head {self.head + 1}/{heads}  "
-            f"[b]{self.stage}[/b]  row {self.row}"
+            f"[b]{self.stage}[/b]  row {self.row}{unknown}"
         )
         self.query_one(StagesView).show(look, self.layer, self.head, self.stage, self.row)
         self.query_one(HeadsView).show(look.layers[self.layer]["weights"])
