@@ -12,8 +12,8 @@ so lessons that quote the same run share one. Other lesson modules import it:
     values = compare({"a": {}, "b": {"mask": "anti_causal"}, "steps": 300})
     values["b_val_loss"]
 
-`comparison(setup)` is the same run's `ComparisonDone` itself (results, verdict sentences), for
-an experiment that needs more than the numbers.
+`comparison(setup)` is the same run's `ComparisonDone` itself (results, verdict sentences) and
+its times, for an experiment that needs more than the numbers.
 """
 
 from __future__ import annotations
@@ -55,10 +55,10 @@ def _key(setup: dict[str, Any]) -> str:
     )
 
 
-def comparison(setup: dict[str, Any]) -> tuple[ComparisonDone, float]:
+def comparison(setup: dict[str, Any]) -> tuple[ComparisonDone, float, float]:
     """The Lab's comparison for a lesson step's `setup` (keys a, b, steps; others, such as
-    tab, ignored) and the seconds it took end to end, as the Lab's "Done in N s" counts them;
-    run once per process for each distinct setup."""
+    tab, ignored), the seconds it took end to end, as the Lab's "Done in N s" counts them, and
+    its processor seconds; run once per process for each distinct setup."""
     key = _key(setup)
     if key not in _RUNS:
         # PyTorch and the engine load before the clock starts, as in the app, where they have
@@ -79,8 +79,7 @@ def comparison(setup: dict[str, Any]) -> tuple[ComparisonDone, float]:
                 done = event
         assert done is not None
         _RUNS[key] = (done, time.perf_counter() - began, time.process_time() - cpu_began)
-    done, seconds, _ = _RUNS[key]
-    return done, seconds
+    return _RUNS[key]
 
 
 def compare(setup: dict[str, Any]) -> dict[str, float]:
@@ -105,8 +104,7 @@ def compare(setup: dict[str, Any]) -> dict[str, float]:
     """
     from engine.verdict import _WHY_SAME, CLEARLY, CLOSE, OVERFIT_GAP, cheats
 
-    done, seconds = comparison(setup)
-    cpu_seconds = _RUNS[_key(setup)][2]
+    done, seconds, cpu_seconds = comparison(setup)
     a, b = done.results
     text = " ".join(done.verdict)
     gap = b.final_val - a.final_val

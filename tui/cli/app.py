@@ -52,6 +52,17 @@ app.command("lesson")(lesson.command)
 app.command("serve")(serve.command)
 
 
+def check_app_options(pane: str, threads: int | None, device: str) -> None:
+    """The app's own options, refused in one line before it starts (here or for serve's tabs)."""
+    if pane not in PANE_NAMES:
+        raise typer.BadParameter(
+            f"unknown pane {pane!r}: choose {', '.join(PANE_NAMES)}", param_hint="--pane"
+        )
+    if threads is not None and threads < 1:
+        raise typer.BadParameter(f"must be at least 1, got {threads}", param_hint="--threads")
+    checked_device(device)
+
+
 @app.callback(invoke_without_command=True)
 def root(
     ctx: typer.Context,
@@ -65,13 +76,7 @@ def root(
     """Without a subcommand, open the app."""
     if ctx.invoked_subcommand is not None:
         return
-    if pane not in PANE_NAMES:
-        raise typer.BadParameter(
-            f"unknown pane {pane!r}: choose {', '.join(PANE_NAMES)}", param_hint="--pane"
-        )
-    if threads is not None and threads < 1:
-        raise typer.BadParameter(f"must be at least 1, got {threads}", param_hint="--threads")
-    checked_device(device)
+    check_app_options(pane, threads, device)
     from tui.app import LearnGPTApp
 
     folder = str(data_dir) if data_dir else None

@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 
 import typer
 
-from tui.cli.options import DataDir, Device, Threads, checked_device
+from tui.cli.options import DataDir, Device, Threads
 
 if TYPE_CHECKING:
     from aiohttp import web
@@ -195,15 +195,9 @@ def command(
 ) -> None:
     """Serve the app in a browser: each tab runs its own learn-gpt."""
     from engine.errors import EngineError
-    from tui.cli.app import PANE_NAMES
+    from tui.cli.app import check_app_options
 
-    if pane not in PANE_NAMES:
-        raise typer.BadParameter(
-            f"unknown pane {pane!r}: choose {', '.join(PANE_NAMES)}", param_hint="--pane"
-        )
-    if threads is not None and threads < 1:
-        raise typer.BadParameter(f"must be at least 1, got {threads}", param_hint="--threads")
-    checked_device(device)  # once here, not in every tab's app
+    check_app_options(pane, threads, device)  # once here, not in every tab's app
     try:
         import textual_serve.server  # noqa: F401
     except ImportError:
