@@ -215,8 +215,8 @@ async def test_save_and_load_round_trip(tmp_path, monkeypatch, quick_generation)
         await pilot.press("ctrl+o")  # a model-only checkpoint: not resumable, but it can write
         app.screen.query_one("#path-input", Input).value = str(PRETRAINED)
         await pilot.press("enter")
-        await until(pilot, lambda: screen.model_only is not None)
-        assert notified(app, "not resumed")
+        # a notice is a message: it is on the list a moment after the pane has the model
+        await until(pilot, lambda: screen.model_only is not None and notified(app, "not resumed"))
         assert screen.run is None and screen.state == "idle"
         await pilot.press("g")
         await until(pilot, lambda: len(gen(screen).text) == work.GEN_TOKENS)

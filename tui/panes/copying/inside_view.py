@@ -96,7 +96,8 @@ class InsideView(Vertical):
     @on(Select.Changed, "#copy-gpt")
     def _chosen(self, event: Select.Changed) -> None:
         event.stop()
-        self.load(str(event.value))
+        if self.app.engine_ready:  # not the Select's own Changed at mount: showing() loads
+            self.load(str(event.value))
 
     # -- looking -------------------------------------------------------------------------------
     def set_passage(self, passage: str) -> None:
