@@ -12,6 +12,7 @@ front matter between two `+++` lines, then the text, one `## ` section per step,
     [[steps]]
     title = "One row of weights"       # must match the step's `## ` heading
     setup = { sentence = "...", stage = "weights" }   # what the pane's apply_lesson sets
+    focus = ["query-row", "bars"]      # what the text points at: the pane brings it into view
 
     [[steps]]
     title = "The same in the Lab"
@@ -96,6 +97,7 @@ class Step:
     text: str = ""  # Markdown: what to do and what to watch for (figures in bold)
     figures: tuple[Figure, ...] = ()
     source: str = ""  # the text as the file has it, marks and all
+    focus: tuple[str, ...] = ()  # the parts of the pane the text points at (its focus names)
 
 
 def _rounding(number: str) -> float:
@@ -233,7 +235,7 @@ def parse_lesson(text: str, path: Path) -> Lesson:
     steps = []
     for i, (entry, (heading, step_text)) in enumerate(zip(steps_meta, sections), start=1):
         at = f"{where}, step {i}"
-        if unknown := sorted(set(entry) - {"title", "pane", "setup"}):
+        if unknown := sorted(set(entry) - {"title", "pane", "setup", "focus"}):
             raise LessonError(f"{at}: unknown step key {unknown[0]!r}")
         step_title = _string(entry, "title", at)
         if step_title != heading:
@@ -246,8 +248,13 @@ def parse_lesson(text: str, path: Path) -> Lesson:
             raise LessonError(f'{at}: `setup` must be a table, e.g. setup = {{ tab = "train" }}')
         if not step_text:
             raise LessonError(f"{at}: the section under {heading!r} is empty")
+        focus = entry.get("focus", [])
+        if not isinstance(focus, list) or not all(isinstance(f, str) for f in focus):
+            raise LessonError(f'{at}: `focus` must be a list of names, e.g. focus = ["bars"]')
         shown_text, figures = read_marks(step_text, at)
-        steps.append(Step(step_title, step_pane, setup, shown_text, figures, step_text))
+        steps.append(
+            Step(step_title, step_pane, setup, shown_text, figures, step_text, tuple(focus))
+        )
     return Lesson(
         number=int(match.group(1)),
         slug=match.group(2),

@@ -22,7 +22,7 @@ from tui.jobs import Job
 from tui.panes.catalog import PANES, pane_screen
 
 if TYPE_CHECKING:
-    from tui.panes.base import LessonState
+    from tui.panes.lesson_beside import LessonState
 
 
 class LearnGPTApp(App):
@@ -39,7 +39,7 @@ class LearnGPTApp(App):
         Binding("q", "quit", "Quit"),
     ]
     engine_ready: reactive[bool] = reactive(False)
-    lesson: LessonState | None = None  # the lesson followed beside the panes (tui.panes.base)
+    lesson: LessonState | None = None  # followed beside the panes (tui.panes.lesson_beside)
     quitting = False  # set by exit(): input still queued is dropped
 
     def __init__(

@@ -1,49 +1,26 @@
 """What every pane's screen shares: the header, the pane tabs, the footer, `?` help, and the
-lesson sidebar.
-
-The lesson being followed is app-level state, `app.lesson` (a `LessonState`, or absent): the
-Lessons pane sets it when the learner presses g, and every pane then shows the step beside
-itself in a `LessonSidebar`, where ctrl+n / ctrl+b step on or back (setting the step's pane up)
-and ctrl+l hides the sidebar (pressed again, it returns to the Lessons pane).
+lesson followed beside it (tui.panes.lesson_beside), with what its step points at brought into
+view (tui.panes.lesson_focus).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from textual import events, on
-from textual.app import App, ComposeResult
+from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical, VerticalScroll
+from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Button, Header, Label, Markdown, Select
+from textual.widget import Widget
+from textual.widgets import Button, Header, Select, TabbedContent, TabPane
 from textual.widgets.select import InvalidSelectValueError
 
+from tui.panes.lesson_beside import LessonSidebar, follow_step, lesson_state
+from tui.panes.lesson_focus import Target, hidden_part, scroll_into_view
 from tui.widgets.pane_footer import PaneFooter
 from tui.widgets.pane_tabs import PaneTabs
-
-if TYPE_CHECKING:
-    from lessons.loader import Lesson, Step
-
-
-@dataclass
-class LessonState:
-    """The lesson being followed beside the panes, and its step (0-based)."""
-
-    lesson: Lesson
-    step: int = 0
-    beside: bool = True  # the sidebar shows; ctrl+l hides it
-
-    @property
-    def current(self) -> Step:
-        return self.lesson.steps[self.step]
-
-    @property
-    def where(self) -> str:
-        return f"Lesson {self.lesson.number} · step {self.step + 1}/{len(self.lesson.steps)}"
 
 
 def pane_help(module_file: str) -> str:
@@ -55,113 +32,16 @@ def pane_help(module_file: str) -> str:
     return read_marks(path.read_text(encoding="utf-8"), path.name)[0]
 
 
-def lesson_state(app: App) -> LessonState | None:
-    return getattr(app, "lesson", None)
-
-
-async def follow_step(app: App, state: LessonState) -> None:
-    """Make `state` the lesson followed, open its step's pane and set the pane up for it."""
-    app.lesson = state  # type: ignore[attr-defined] - app-level state, read by every pane
-    state.beside = True
-    step = state.current
-    if app.current_mode != step.pane:
-        await app.switch_mode(step.pane)
-    screen = app.screen
-    if isinstance(screen, PaneScreen):
-        screen.show_lesson()
-        screen.lesson_problems = []
-    app.run_worker(
-        partial(record_seen, app, state.lesson.number, state.step),
-        thread=True,
-        group="progress",
-        exit_on_error=False,
-    )
-    apply = getattr(screen, "apply_lesson", None)
-    if apply is None:
-        app.notify(f"The {step.pane} pane cannot be set up by a lesson.", severity="warning")
-        return
-    try:
-        apply(dict(step.setup))
-    except Exception as exc:  # a lesson must never end the app with a traceback
-        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        app.notify(f"Could not set up this step: {first}", severity="error")
-
-
-def record_seen(app: App, lesson: int, step: int) -> None:
-    """Keep a step followed beside a pane in the learner's progress (from a worker thread; a
-    warning, never an exception, when it cannot be written)."""
-    from engine.progress import record_step
-
-    warning = record_step(lesson, step)
-    if warning:
-        app.call_from_thread(app.notify, warning, severity="warning", timeout=8)
-
-
-class LessonSidebar(Vertical):
-    """The followed lesson's current step, beside a pane: title, text, keys. Hidden unless a
-    lesson is followed."""
-
-    DEFAULT_CSS = """
-    LessonSidebar {
-        dock: right;
-        width: 35%;
-        min-width: 30;
-        max-width: 56;
-        height: 1fr;
-        /* docks share the screen's edges: start below the header and the pane tabs, and end
-        the content above the footer (the widget runs on under it, out of sight) */
-        margin-top: 2;
-        padding: 0 0 3 1;
-        border-left: vkey $accent;
-        background: $surface;
-    }
-    LessonSidebar #lesson-side-where {
-        color: $text-muted;
-        width: 1fr;
-    }
-    LessonSidebar #lesson-side-title {
-        text-style: bold;
-        color: $accent;
-        width: 1fr;
-        height: auto;
-    }
-    LessonSidebar #lesson-side-scroll {
-        height: 1fr;
-        scrollbar-size-vertical: 1;
-    }
-    LessonSidebar Markdown {
-        margin: 0;
-        padding: 0 1 0 0;
-    }
-    LessonSidebar #lesson-side-keys {
-        color: $text-muted;
-        width: 1fr;
-        height: auto;
-    }
-    """
-
-    def __init__(self) -> None:
-        super().__init__(id="lesson-sidebar")
-        self.display = False
-        self.shown: tuple[int, int] | None = None  # (lesson number, step) on show
-
-    def compose(self) -> ComposeResult:
-        yield Label("", id="lesson-side-where")
-        yield Label("", id="lesson-side-title")
-        with VerticalScroll(id="lesson-side-scroll", can_focus=False):  # keys stay the pane's
-            yield Markdown("", id="lesson-side-text")
-        yield Label("^n next  ^b back  ^↓ more  ^l hide", id="lesson-side-keys")
-
-    def show(self, state: LessonState) -> None:
-        key = (state.lesson.number, state.step)
-        if key == self.shown:
-            return
-        self.shown = key
-        step = state.current
-        self.query_one("#lesson-side-where", Label).update(state.where)
-        self.query_one("#lesson-side-title", Label).update(step.title)
-        self.query_one("#lesson-side-text", Markdown).update(step.text)
-        self.query_one("#lesson-side-scroll", VerticalScroll).scroll_home(animate=False)
+def open_tabs_around(widget: Widget) -> None:
+    """Make every tab that holds `widget` the active one of its TabbedContent."""
+    tab_pane: TabPane | None = None
+    for ancestor in widget.ancestors:
+        if isinstance(ancestor, TabPane):
+            tab_pane = ancestor
+        elif isinstance(ancestor, TabbedContent) and tab_pane is not None:
+            if ancestor.active != tab_pane.id:
+                ancestor.active = tab_pane.id or ""
+            tab_pane = None
 
 
 class PaneScreen(Screen):
@@ -169,10 +49,12 @@ class PaneScreen(Screen):
     HELP = ""
     LESSON_SIDEBAR = True  # show the followed lesson beside this pane
     BUTTON_PREFIX = ""  # a button with id PREFIX + NAME runs action_NAME
+    FOCI: dict[str, str] = {}  # a lesson's focus name -> the widget showing it (a selector)
     BINDINGS = [
         Binding("ctrl+n", "lesson_step(1)", "Next lesson step", show=False),
-        Binding("ctrl+b", "lesson_step(-1)", "Previous lesson step", show=False),
-        Binding("ctrl+l", "lesson_hide", "Hide the lesson", show=False),
+        Binding("ctrl+o,ctrl+b", "lesson_step(-1)", "Previous lesson step", show=False),
+        Binding("ctrl+l", "lesson_fold", "Fold or unfold the lesson", show=False),
+        Binding("ctrl+t", "lesson_move", "Lesson beside or below", show=False),
         Binding("ctrl+down", "lesson_scroll(1)", "Scroll the lesson", show=False),
         Binding("ctrl+up", "lesson_scroll(-1)", "Scroll the lesson", show=False),
     ]
@@ -219,12 +101,18 @@ class PaneScreen(Screen):
         return []
 
     # -- the lesson beside the pane ----------------------------------------------------------
+    lesson_focus: tuple[str, ...] = ()  # what the step followed points at (its focus names)
+
     @on(events.ScreenResume)
     def _lesson_on_resume(self) -> None:
         self.show_lesson()
 
+    @on(events.Resize)
+    def _lesson_on_resize(self) -> None:
+        self.show_lesson()
+
     def show_lesson(self) -> None:
-        """Show or hide the sidebar as `app.lesson` says."""
+        """Show or hide the lesson box as `app.lesson` says, beside, below or folded."""
         if not self.LESSON_SIDEBAR:
             return
         sidebars = list(self.query(LessonSidebar))
@@ -232,9 +120,47 @@ class PaneScreen(Screen):
             return
         sidebar = sidebars[0]
         state = lesson_state(self.app)
-        sidebar.display = state is not None and state.beside
-        if sidebar.display:
+        sidebar.display = state is not None
+        if state is not None:
+            sidebar.place(state, self.size.width)
             sidebar.show(state)
+
+    # -- what the step points at -------------------------------------------------------------
+    def focus_targets(self, name: str) -> list[Target]:
+        """Where the focus `name` is on this pane: by default the widget FOCI names; a pane
+        overrides this for a part of a widget (a heatmap's row). KeyError: not a name here."""
+        return [Target(self.query_one(self.FOCI[name]), what=name)]
+
+    def focus_names(self) -> set[str]:
+        return set(self.FOCI)
+
+    def bring_focus_into_view(self) -> None:
+        """Open the tabs holding the step's focus and scroll each part of it into view, the
+        first named last so that it wins where they cannot all show."""
+        for name in reversed(self.lesson_focus):
+            try:
+                targets = self.focus_targets(name)
+            except (KeyError, LookupError):
+                continue  # not there yet (a view still loading): the pane calls again
+            for target in reversed(targets):
+                open_tabs_around(target.widget)
+                self.call_after_refresh(scroll_into_view, target)
+
+    def focus_hidden(self) -> list[str]:
+        """What of the step's focus is not in view now, one line each (none: all of it is)."""
+        covers = [
+            *self.query(LessonSidebar),
+            *self.query(PaneFooter),
+            *self.query(Header),
+            *self.query(PaneTabs),
+        ]
+        problems = []
+        for name in self.lesson_focus:
+            for target in self.focus_targets(name):
+                problem = hidden_part(self, target, covers)
+                if problem:
+                    problems.append(problem)
+        return problems
 
     def lesson_problem(self, text: str) -> None:
         """A lesson setup asked for something this pane cannot do: one line, and go on."""
@@ -265,7 +191,7 @@ class PaneScreen(Screen):
 
     async def action_lesson_step(self, delta: int) -> None:
         state = lesson_state(self.app)
-        if state is None or not state.beside:
+        if state is None:
             self.notify("No lesson is being followed: 5 opens the Lessons.", timeout=3)
             return
         step = state.step + delta
@@ -292,10 +218,20 @@ class PaneScreen(Screen):
         elif scroll is not None:
             scroll.scroll_page_up(animate=False)
 
-    def action_lesson_hide(self) -> None:
+    def action_lesson_fold(self) -> None:
+        """Fold the lesson to a one-line strip that keeps following, or unfold it."""
         state = lesson_state(self.app)
-        if state is not None and state.beside:
-            state.beside = False
-            self.show_lesson()
-        else:
+        if state is None:
             self.app.switch_mode("lessons")
+            return
+        state.folded = not state.folded
+        self.show_lesson()
+
+    def action_lesson_move(self) -> None:
+        """Move the lesson from beside the pane to below it, or back."""
+        state = lesson_state(self.app)
+        if state is None:
+            return
+        state.place = "below" if state.placed(self.size.width) == "beside" else "beside"
+        state.folded = False
+        self.show_lesson()

@@ -3,8 +3,9 @@
 The list on the left holds the lessons (files in `lessons/`); the right shows the chosen
 lesson's current step. `g` (or enter) follows the step: it opens the pane the step uses, sets
 it up (`apply_lesson`), and shows the step beside it in the lesson sidebar, where ctrl+n and
-ctrl+b carry on. Reading here moves only this pane's cursor; what the sidebar shows is what was
-last set up.
+ctrl+o carry on. Reading here moves only this pane's cursor; what the sidebar shows is what was
+last set up. `g` on the step already followed goes back to its pane as the learner left it
+(their own changes kept); `G` sets it up afresh.
 
 The steps seen are kept in the learner's progress (engine.progress) and counted in the list
 ("2/5", then ✓). A step counts as seen once the learner moves to it or from it with n or b,
@@ -25,15 +26,9 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Label, Markdown, OptionList
 from textual.widgets.option_list import Option
 
-from tui.panes.base import (
-    LessonState,
-    PaneScreen,
-    follow_step,
-    lesson_state,
-    pane_help,
-    record_seen,
-)
+from tui.panes.base import PaneScreen, pane_help
 from tui.panes.catalog import PANES
+from tui.panes.lesson_beside import LessonState, follow_step, lesson_state, record_seen
 
 if TYPE_CHECKING:
     from lessons.loader import Lesson
@@ -50,6 +45,7 @@ class LessonsScreen(PaneScreen):
         Binding("n,right", "step(1)", "Next step"),
         Binding("b,left", "step(-1)", "Back"),
         Binding("g,enter", "go", "Go"),
+        Binding("G", "go(True)", "Set up afresh", show=False),
     ]
 
     def __init__(self) -> None:
@@ -197,13 +193,24 @@ class LessonsScreen(PaneScreen):
         elif step >= len(self.lesson.steps) and self.index + 1 < len(self.lessons):
             self.notify(f"End of lesson {self.lesson.number}: ↓ for the next lesson.", timeout=3)
 
-    async def action_go(self) -> None:
+    async def action_go(self, afresh: bool = False) -> None:
+        """Follow the step shown; the one already followed is not set up again unless asked,
+        so that what the learner changed there stays."""
         if not self.lessons:
             return
-        state = LessonState(self.lesson, self.step)
+        followed = lesson_state(self.app)
+        same = followed is not None and (followed.lesson.number, followed.step) == (
+            self.lesson.number,
+            self.step,
+        )
+        state = followed if same and followed is not None else LessonState(self.lesson, self.step)
+        if followed is not None and not same:
+            state.place, state.folded = followed.place, followed.folded
         self.synced = (self.lesson.number, self.step)
         self.mark_seen(self.step)
-        await follow_step(self.app, state)
+        await follow_step(self.app, state, set_up=afresh or not same)
+        if same and not afresh:
+            self.app.notify("Back as you left it: G in the Lessons sets the step up afresh.")
 
     async def action_lesson_step(self, delta: int) -> None:
         self.action_step(delta)
@@ -211,9 +218,8 @@ class LessonsScreen(PaneScreen):
     def lesson_scroll_box(self) -> VerticalScroll:
         return self.query_one("#lesson-scroll", VerticalScroll)
 
-    def action_lesson_hide(self) -> None:
+    def action_lesson_fold(self) -> None:
         """ctrl+l here: back to the pane the followed lesson is on, if any."""
         state = lesson_state(self.app)
         if state is not None:
-            state.beside = True
             self.app.switch_mode(state.current.pane)
