@@ -61,6 +61,7 @@ class Progress:
     steps: dict[int, tuple[int, ...]] = field(default_factory=dict)  # lesson -> steps seen
     rungs: dict[int, RungRecord] = field(default_factory=dict)  # rung -> last own-code run
     last_checks: dict[str, LastCheck] = field(default_factory=dict)  # name -> latest check
+    followed: tuple[int, int] | None = None  # (lesson, step) last followed beside a pane
 
     def passed(self, name: str) -> bool:
         return name in self.exercises
@@ -155,7 +156,15 @@ def _parse(text: str) -> Progress:
             raise _Corrupt(f"the loss of rung {rung} is not a number")
         when = _time(record.get("when"), f"the time of rung {rung}")
         rungs[_number(rung, "rung")] = RungRecord(tuple(theirs), float(loss), when)
-    return Progress(exercises, steps, rungs, last_checks)
+    followed = data.get("followed")
+    if followed is not None:
+        if not (
+            isinstance(followed, dict)
+            and all(_is_int(followed.get(k)) and followed[k] >= 0 for k in ("lesson", "step"))
+        ):
+            raise _Corrupt('"followed" is not a lesson and a step')
+        followed = (followed["lesson"], followed["step"])
+    return Progress(exercises, steps, rungs, last_checks, followed)
 
 
 def _set_aside(path: Path, why: str) -> tuple[str, bool]:
@@ -224,6 +233,8 @@ def _dump(progress: Progress) -> str:
             for rung, r in sorted(progress.rungs.items())
         },
     }
+    if progress.followed is not None:
+        data["followed"] = {"lesson": progress.followed[0], "step": progress.followed[1]}
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
@@ -257,12 +268,14 @@ def record_exercise(name: str, passed: bool) -> str | None:
     return _change(edit)
 
 
-def record_step(lesson: int, step: int) -> str | None:
-    """Note that the learner was shown `step` (from 0) of lesson number `lesson`."""
+def record_step(lesson: int, step: int, followed: bool = False) -> str | None:
+    """Note that the learner was shown `step` (from 0) of lesson number `lesson`; `followed`:
+    beside its pane, so that the next start offers to carry on there."""
 
     def edit(p: Progress) -> Progress:
         seen = tuple(sorted({*p.steps.get(lesson, ()), step}))
-        return replace(p, steps={**p.steps, lesson: seen})
+        p = replace(p, steps={**p.steps, lesson: seen})
+        return replace(p, followed=(lesson, step)) if followed else p
 
     return _change(edit)
 

@@ -11,7 +11,7 @@ from collections.abc import Callable
 import pytest
 from pilot_helpers import opened, ready, until
 from textual.pilot import Pilot
-from textual.widgets import DataTable, Input, Log, Select
+from textual.widgets import DataTable, Input, Label, Log, Select
 
 from engine.device import pick_device
 from engine.errors import EngineError
@@ -146,12 +146,21 @@ async def test_bad_settings_are_a_message_not_a_crash():
         assert any("must start with 784" in n.message for n in app._notifications)
 
 
-async def test_quitting_mid_training_does_not_hang():
+async def test_quitting_mid_training_asks_first_and_then_does_not_hang():
+    from tui.widgets.quit_confirm import QuitConfirm
+
     async with opened("digits") as pilot:
         app = pilot.app
         await train_past(pilot, 10, epochs="500")
-        began = time.monotonic()
+        await pilot.press("q")  # not at once: the run has not been saved
+        assert isinstance(app.screen, QuitConfirm) and app.is_running
+        lines = [str(label.render()) for label in app.screen.query(Label)]
+        assert any(line.startswith("• Digits:") for line in lines), lines
+        await pilot.press("n")  # stay: the run goes on
+        assert app.screen.PANE == "digits" and app.screen.state == "running"
         await pilot.press("q")
+        began = time.monotonic()
+        await pilot.press("y")
     assert time.monotonic() - began < 2.0
     assert app.return_code in (0, None)
 

@@ -118,13 +118,24 @@ async def test_step_keys_in_the_lessons_pane_and_beside_a_pane():
         await pilot.press("ctrl+n")
         assert app.lesson.step == 2 and sidebar.shown == (1, 2)
         assert digits.query_one("#set-epochs", Input).value == "3"
-        await pilot.press("ctrl+b", "ctrl+b", "ctrl+b")
+        await pilot.press("ctrl+r", "ctrl+b", "ctrl+r")  # ctrl+r: tmux keeps ctrl+b
         assert app.lesson.step == 0  # and no further
+        await pilot.press("ctrl+l")  # folded to one line, still following
+        assert sidebar.display and sidebar.has_class("-folded")
+        assert sidebar.query_one("#lesson-side-scroll").display is False or not (
+            sidebar.query_one("#lesson-side-scroll").region
+        )
+        await pilot.press("ctrl+n")
+        assert app.lesson.step == 1 and sidebar.shown == (1, 1)
         await pilot.press("ctrl+l")
-        assert not sidebar.display and app.current_mode == "digits"
-        await pilot.press("ctrl+l")
+        assert sidebar.has_class("-beside") and not sidebar.has_class("-folded")
+        await pilot.press("ctrl+t")  # below the pane instead
+        assert sidebar.has_class("-below") and sidebar.region.y > digits.size.height // 2
+        await pilot.press("ctrl+t")
+        assert sidebar.has_class("-beside")
+        await pilot.press("5")
         assert app.current_mode == "lessons"
-        assert (lessons.index, lessons.step) == (0, 0)  # where the sidebar had got to
+        assert (lessons.index, lessons.step) == (0, 1)  # where the sidebar had got to
         await pilot.press("ctrl+l")  # back to the followed pane, with the lesson beside it
         assert app.current_mode == "digits" and sidebar.display
         side = sidebar.query_one("#lesson-side-scroll")
@@ -134,6 +145,23 @@ async def test_step_keys_in_the_lessons_pane_and_beside_a_pane():
         await pilot.resize_terminal(80, 24)
         await pilot.press("5", "ctrl+down")  # and the Lessons pane scrolls its own text
         assert lessons.query_one("#lesson-scroll").scroll_target_y > 0
+
+
+async def test_g_on_the_step_followed_keeps_the_learners_changes_and_G_sets_it_up_afresh():
+    app = LearnGPTApp(pane="lessons")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("n", "n", "g")  # lesson 1, step 3: three epochs
+        digits = app.screen
+        epochs = digits.query_one("#set-epochs", Input)
+        assert epochs.value == "3"
+        epochs.value = "7"  # the learner's own change
+        await pilot.press("5", "g")
+        assert app.current_mode == "digits" and epochs.value == "7"
+        assert any("as you left it" in n.message for n in app._notifications)
+        await pilot.press("5", "G")
+        assert app.current_mode == "digits" and epochs.value == "3"
+        await pilot.press("5", "n", "g")  # another step is set up as always
+        assert app.lesson.step == 3
 
 
 async def test_a_setup_a_pane_does_not_know_is_one_warning_each():

@@ -41,6 +41,11 @@ async def test_steps_read_are_counted_kept_and_back_after_a_restart():
         assert prompt(app, 2) == "2 Backprop, by shape 2/4"
         assert prompt(app, 3) == "3 Text becomes numbers"
         assert not app._notifications
+        lessons = app.screen  # open where the learner last followed: lesson 2, step 2
+        assert (lessons.lesson.number, lessons.step) == (2, 1)
+        assert "Where you were last time" in str(lessons.query_one("#lesson-keys").render())
+        await pilot.press("n")  # said once, until the cursor moves
+        assert "last time" not in str(lessons.query_one("#lesson-keys").render())
 
 
 async def test_a_bad_or_unwritable_progress_file_is_one_warning_and_the_pane_goes_on(

@@ -63,7 +63,7 @@ def test_progress_survives_a_restart(path):
     code = (
         "from engine.progress import record_exercise, record_step, record_rung\n"
         "assert record_exercise('feedforward', True) is None\n"
-        "assert record_step(4, 2) is None\n"
+        "assert record_step(4, 2, followed=True) is None\n"
         "assert record_rung(1, ['Bigram'], 4.5) is None\n"
     )
     env = {**os.environ}  # carries $LEARN_GPT_PROGRESS_FILE
@@ -71,6 +71,7 @@ def test_progress_survives_a_restart(path):
     now, warning = load()
     assert warning is None
     assert now.passed("feedforward") and now.seen(4, 2) and now.rungs[1].val_loss == 4.5
+    assert now.followed == (4, 2)
     record_step(4, 3)  # and the other way: written here, read by a fresh process
     seen = subprocess.run(
         [sys.executable, "-c", "from engine.progress import load; print(load()[0].steps)"],
@@ -81,6 +82,7 @@ def test_progress_survives_a_restart(path):
         timeout=60,
     )
     assert seen.stdout.strip() == "{4: (2, 3)}"
+    assert load()[0].followed == (4, 2)  # a step only read is not where the learner was
 
 
 def good_file(**changes) -> str:
@@ -103,6 +105,8 @@ def good_file(**changes) -> str:
         (good_file(steps=[1]), '"steps" is not a table'),
         (good_file(rungs={"2": {"theirs": "Head", "val_loss": 1.0}}), "pieces of rung 2"),
         (good_file(rungs={"2": {"theirs": [], "val_loss": True}}), "loss of rung 2"),
+        (good_file(followed={"lesson": 2}), '"followed" is not a lesson and a step'),
+        (good_file(followed=[2, 1]), '"followed" is not a lesson and a step'),
     ],
 )
 def test_a_bad_file_is_set_aside_in_one_line_and_progress_starts_afresh(path, text, why):

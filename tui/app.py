@@ -81,6 +81,17 @@ class LearnGPTApp(App):
 
         self.exit(return_code=1, message=Text(f"learn-gpt: {error}"))
 
+    async def action_quit(self) -> None:
+        """Quit, but ask first while a run is in progress: what it has not saved would go."""
+        runs = running_work(self)
+        if not runs:
+            self.exit()
+            return
+        from tui.widgets.quit_confirm import QuitConfirm
+
+        if not isinstance(self.screen, QuitConfirm):
+            self.push_screen(QuitConfirm(runs), lambda quit_: self.exit() if quit_ else None)
+
     def exit(self, *args: Any, **kwargs: Any) -> None:
         self.quitting = True
         super().exit(*args, **kwargs)
@@ -130,6 +141,18 @@ class LearnGPTApp(App):
             "Help for this pane", "What this pane does and its keys", self.action_help
         )
         yield from getattr(screen, "pane_commands", lambda: [])()
+
+
+def running_work(app: App) -> list[str]:
+    """One line per run in progress: the pane's own words (`busy_with()`) or its job's name."""
+    lines = []
+    for job in Job.running_in(app):
+        screen = job.owner if isinstance(job.owner, Screen) else job.owner.screen
+        said = getattr(screen, "busy_with", lambda: None)()
+        pane = PANES.get(getattr(screen, "PANE", ""))
+        title = pane.title if pane else "A pane"
+        lines.append(f"{title}: {said or f'{job.name} is running'}")
+    return list(dict.fromkeys(lines))
 
 
 def screenshot_folder() -> Path:

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import re
 import threading
+import weakref
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -109,8 +110,11 @@ class Job:
     `job_ended(job, end)` hears how a worker ended, and whose `notify` shows failed calls.
     """
 
+    _every: weakref.WeakSet[Job] = weakref.WeakSet()  # so that quitting can ask what runs
+
     def __init__(self, owner: DOMNode, name: str) -> None:
         self.owner, self.name = owner, name
+        Job._every.add(self)
         self._model = threading.Lock()  # held by whichever thread uses the model
         self._guard = threading.Lock()  # for the fields below, read by workers and the UI
         self._requests: deque[tuple[Callable[[], Any], Callable, Callable | None]] = deque()
@@ -128,6 +132,19 @@ class Job:
     def running(self) -> bool:
         """A worker was started and has not been stopped (it may still be building)."""
         return self._worker is not None and not self._worker.is_cancelled
+
+    @classmethod
+    def running_in(cls, app: object) -> list[Job]:
+        """The jobs of `app` whose worker runs now (training, a comparison, a download)."""
+        jobs = []
+        for job in list(cls._every):
+            try:
+                mine = job.owner.app is app
+            except Exception:  # an owner never mounted, or gone with its app
+                mine = False
+            if mine and job.running and not job.discarded:
+                jobs.append(job)
+        return jobs
 
     @property
     def busy(self) -> bool:

@@ -52,7 +52,7 @@ class PaneScreen(Screen):
     FOCI: dict[str, str] = {}  # a lesson's focus name -> the widget showing it (a selector)
     BINDINGS = [
         Binding("ctrl+n", "lesson_step(1)", "Next lesson step", show=False),
-        Binding("ctrl+o,ctrl+b", "lesson_step(-1)", "Previous lesson step", show=False),
+        Binding("ctrl+r,ctrl+b", "lesson_step(-1)", "Previous lesson step", show=False),
         Binding("ctrl+l", "lesson_fold", "Fold or unfold the lesson", show=False),
         Binding("ctrl+t", "lesson_move", "Lesson beside or below", show=False),
         Binding("ctrl+down", "lesson_scroll(1)", "Scroll the lesson", show=False),

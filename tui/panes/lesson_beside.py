@@ -4,7 +4,7 @@ The lesson being followed is app-level state, `app.lesson` (a `LessonState`, or 
 Lessons pane sets it when the learner presses g, and every pane then shows the step in a
 `LessonSidebar`. The box sits beside the pane on a wide terminal and below it on a narrow one
 (ctrl+t moves it), and ctrl+l folds it to a one-line strip that still follows: ctrl+n and
-ctrl+o (or ctrl+b, which tmux takes) step on and back from any of the three.
+ctrl+r (or ctrl+b, which tmux takes) step on and back from any of the three.
 """
 
 from __future__ import annotations
@@ -24,8 +24,8 @@ Place = Literal["auto", "beside", "below"]
 BESIDE_FROM_WIDTH = 100
 """On a terminal at least this wide an "auto" lesson sits beside the pane, else below it: at 80
 columns a sidebar leaves the pane 50, narrower than a 50-token heatmap with its labels."""
-KEYS = "^n next  ^o back  ^↓ more  ^l fold  ^t move"
-STRIP_KEYS = "^n next  ^o back  ^l unfold"
+KEYS = "^n next  ^r back  ^↓ more  ^l fold  ^t move"
+STRIP_KEYS = "^n next  ^r back  ^l unfold"
 
 
 @dataclass
@@ -56,12 +56,12 @@ def lesson_state(app: App) -> LessonState | None:
     return getattr(app, "lesson", None)
 
 
-def record_seen(app: App, lesson: int, step: int) -> None:
-    """Keep a step followed beside a pane in the learner's progress (from a worker thread; a
-    warning, never an exception, when it cannot be written)."""
+def record_seen(app: App, lesson: int, step: int, followed: bool = False) -> None:
+    """Keep a step seen (`followed`: beside its pane) in the learner's progress (from a worker
+    thread; a warning, never an exception, when it cannot be written)."""
     from engine.progress import record_step
 
-    warning = record_step(lesson, step)
+    warning = record_step(lesson, step, followed)
     if warning:
         app.call_from_thread(app.notify, warning, severity="warning", timeout=8)
 
@@ -80,7 +80,7 @@ async def follow_step(app: App, state: LessonState, *, set_up: bool = True) -> N
         screen.show_lesson()
         screen.lesson_problems = []
     app.run_worker(
-        partial(record_seen, app, state.lesson.number, state.step),
+        partial(record_seen, app, state.lesson.number, state.step, True),
         thread=True,
         group="progress",
         exit_on_error=False,

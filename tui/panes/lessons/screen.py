@@ -3,7 +3,7 @@
 The list on the left holds the lessons (files in `lessons/`); the right shows the chosen
 lesson's current step. `g` (or enter) follows the step: it opens the pane the step uses, sets
 it up (`apply_lesson`), and shows the step beside it in the lesson sidebar, where ctrl+n and
-ctrl+o carry on. Reading here moves only this pane's cursor; what the sidebar shows is what was
+ctrl+r carry on. Reading here moves only this pane's cursor; what the sidebar shows is what was
 last set up. `g` on the step already followed goes back to its pane as the learner left it
 (their own changes kept); `G` sets it up afresh.
 
@@ -58,6 +58,7 @@ class LessonsScreen(PaneScreen):
         self.synced: tuple[int, int] | None = None  # app.lesson as last followed here
         self.seen: dict[int, set[int]] = {}  # lesson number -> the steps seen, kept in progress
         self.progress_warning: str | None = None  # from loading the progress, shown on mount
+        self.resumed_at: tuple[int, int] | None = None  # (index, step) followed last time
 
     # -- layout ------------------------------------------------------------------------------
     def compose_body(self) -> ComposeResult:
@@ -70,6 +71,7 @@ class LessonsScreen(PaneScreen):
             self.error = str(exc)
         progress, self.progress_warning = load()
         self.seen = {lesson: set(steps) for lesson, steps in progress.steps.items()}
+        self.carry_on(progress.followed)
         with Horizontal(id="lessons-body"):
             yield OptionList(
                 *(Option(self.list_prompt(s), id=str(s.number)) for s in self.lessons),
@@ -80,6 +82,17 @@ class LessonsScreen(PaneScreen):
                 with VerticalScroll(id="lesson-scroll"):
                     yield Markdown("", id="lesson-text")
                 yield Label("", id="lesson-keys")
+
+    def carry_on(self, followed: tuple[int, int] | None) -> None:
+        """Open at the step last followed beside a pane, in this run of the app or before."""
+        if followed is None:
+            return
+        lesson, step = followed
+        index = next((i for i, s in enumerate(self.lessons) if s.number == lesson), None)
+        if index is not None and step < len(self.lessons[index].steps):
+            self.index, self.step = index, step
+            self.steps_at[lesson] = step
+            self.resumed_at = (index, step)
 
     def on_mount(self) -> None:
         if self.progress_warning:
@@ -140,9 +153,10 @@ class LessonsScreen(PaneScreen):
             text = f"*{lesson.summary}*\n\n{text}"
         self.query_one("#lesson-text", Markdown).update(text)
         self.query_one("#lesson-scroll", VerticalScroll).scroll_home(animate=False)
-        self.query_one("#lesson-keys", Label).update(
-            f"[b]g[/b] set up {pane}  [b]n[/b] next  [b]b[/b] back  [b]^↓[/b] more"
-        )
+        keys = f"[b]g[/b] set up {pane}  [b]n[/b] next  [b]b[/b] back  [b]^↓[/b] more"
+        if self.resumed_at == (self.index, self.step):
+            keys = f"Where you were last time: [b]g[/b] carries on.  {keys}"
+        self.query_one("#lesson-keys", Label).update(keys)
 
     def show_lesson(self) -> None:
         """Coming back here: if the lesson followed beside the panes has moved on since it was
@@ -207,6 +221,7 @@ class LessonsScreen(PaneScreen):
         if followed is not None and not same:
             state.place, state.folded = followed.place, followed.folded
         self.synced = (self.lesson.number, self.step)
+        self.resumed_at = None
         self.mark_seen(self.step)
         await follow_step(self.app, state, set_up=afresh or not same)
         if same and not afresh:
