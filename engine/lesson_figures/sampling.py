@@ -11,6 +11,7 @@ temperature, top-k and greedy quote no figures.
 from __future__ import annotations
 
 import math
+import re
 import time
 from typing import TYPE_CHECKING
 
@@ -50,6 +51,18 @@ def sampling_start() -> Values:
     return {"vocab": vocab, "uniform_loss": math.log(vocab), "first_loss": first.loss}
 
 
+def first_sample(run: GPTRun, text: str) -> Values:
+    """What the lesson says of the sample at step 100: the share of its words (two letters or
+    more) that are words of the training text, and its speakers' names (a line of capitals
+    ending in a colon, after the prompt's), the layout of a play."""
+    from engine.verdict import real_word_share, words_of
+
+    vocabulary = set(words_of(run.tokenizer.decode(run.train_ids.tolist())))
+    written = text.removeprefix(PROMPT)
+    names = re.findall(r"^[A-Z][A-Z ]+:$", written, flags=re.MULTILINE)
+    return {"real_words_100": 100 * real_word_share(written, vocabulary), "names_100": len(names)}
+
+
 @experiment(slow=True)
 def sampling_tiny() -> Values:
     """The tiny GPT trained on the bundled sample for its 2,500 steps (seed 1337) as the
@@ -67,6 +80,8 @@ def sampling_tiny() -> Values:
         if isinstance(event, EvalDone):
             values[f"train_loss_{event.step}"] = event.train_loss
             values[f"val_loss_{event.step}"] = event.val_loss
+        elif isinstance(event, Sampled) and event.step == EVERY:
+            values |= first_sample(run, event.text)
         elif isinstance(event, Sampled) and event.step == WORDS_BY:
             values["seconds_1000"] = time.process_time() - began
     values["minutes"] = (time.process_time() - began) / 60
