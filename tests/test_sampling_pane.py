@@ -16,6 +16,7 @@ import tui.panes.sampling.work as work
 from tui.app import LearnGPTApp
 from tui.panes.sampling.sample_log import SampleLog
 from tui.panes.sampling.token_bars import TokenBars
+from tui.widgets.quit_confirm import QuitConfirm
 
 PRETRAINED = Path(__file__).resolve().parents[1] / "engine" / "pretrained" / "shakespeare-cpu.pt"
 
@@ -239,8 +240,14 @@ async def test_a_missing_corpus_is_a_message_and_quitting_mid_training_is_prompt
         screen.query_one("#samp-corpus").value = "sample"
         await pilot.press("s")
         await until(pilot, lambda: screen.run is not None and screen.run.step > 5)
+        asked = screen.busy_with()
+        assert asked is not None and asked.startswith("training the GPT (step ")
+        assert asked.endswith(f" of {screen.run.train_config.max_iters:,})")
+        await pilot.press("q")  # it asks first, naming the run
+        await until(pilot, lambda: isinstance(app.screen, QuitConfirm))
+        assert any("Sampling: training the GPT" in run for run in app.screen.runs)
         began = time.monotonic()
-        await pilot.press("q")
+        await pilot.press("y")
     assert time.monotonic() - began < 2.0
 
 

@@ -59,6 +59,14 @@ class GeneratedText(VerticalScroll):
         if self._timer is not None:
             self._tick(done=True)
 
+    def clear(self) -> None:
+        """Nothing shown: a generation still being shown stops where it is."""
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+        self.prompt, self.text, self.writing, self._pieces = "", "", False, []
+        self._draw()
+
     def stopped(self) -> None:
         """No characters are coming (the generation failed)."""
         self.writing = False

@@ -19,11 +19,12 @@ from typing import TYPE_CHECKING, Any
 from textual import on
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Input, Label, ProgressBar, Select
 
 from tui.jobs import Job, JobEnd
 from tui.panes.base import pane_help
+from tui.panes.lesson_focus import Target
 from tui.panes.run_pane import RunPane
 from tui.panes.sampling import work
 from tui.panes.sampling.generated import GeneratedText
@@ -59,6 +60,12 @@ class SamplingScreen(RunPane):
     BUTTON_PREFIX = "samp-"
     SAVE_NAME = "gpt-%Y%m%d-%H%M%S.pt"
     LOAD_QUESTION = "Load a GPT run (or a model) from"
+    FOCI = {  # what lesson 9's steps point at
+        "chart": "#samp-loss",
+        "log": "#samp-log",
+        "bars": "#samp-bars",
+        "settings": "#samp-settings",
+    }
     BINDINGS = [  # after RunPane's s, p and x
         Binding("g", "generate", "Generate"),
         Binding("ctrl+s", "save", "Save"),
@@ -84,7 +91,7 @@ class SamplingScreen(RunPane):
     # -- layout ------------------------------------------------------------------------------
     def compose_body(self) -> ComposeResult:
         with Horizontal(id="samp-body"):
-            with Vertical(id="samp-left"):
+            with VerticalScroll(id="samp-left"):  # below a lesson its bars are out of sight
                 yield SamplingSettings(id="samp-settings")
                 with Horizontal(classes="samp-buttons"):
                     yield Button("Start", id="samp-start", compact=True, variant="primary")
@@ -163,6 +170,26 @@ class SamplingScreen(RunPane):
 
     def say(self, text: str) -> None:
         self.query_one(SampleLog).note(text)
+
+    def busy_with(self) -> str | None:
+        """What quitting now would cut short (the app asks before it quits)."""
+        if self.state != "running":
+            return None
+        if self.run is None:
+            return "building a GPT to train"
+        return f"training the GPT (step {self.step:,} of {self.run.train_config.max_iters:,})"
+
+    def focus_targets(self, name: str) -> list[Target]:
+        """The log's is its latest entry; the bars' include the line naming the choice."""
+        if name == "log":
+            log = self.query_one(SampleLog)
+            return [Target(log, log.latest(), what="the latest sample")]
+        if name == "bars":
+            return [
+                Target(self.query_one("#samp-bars-title"), what="the chosen character"),
+                Target(self.query_one(TokenBars), what="the candidates' bars"),
+            ]
+        return super().focus_targets(name)
 
     def pane_commands(self) -> list:
         return [
@@ -260,12 +287,21 @@ class SamplingScreen(RunPane):
                 return
             self._read_live()
             self.run, self._step = None, 0
-            self.query_one(LossChart).reset()
-            self.query_one(SampleLog).reset()
-            self.query_one("#samp-progress", ProgressBar).update(total=1, progress=0)
+            self._forget_run()
             self.say(f"Building a {settings['preset']} GPT on the {settings['corpus']} corpus…")
             job, where = self.job, self.engine_where()
             self.train(lambda: work.train_new(job, self._begun, settings, *where))
+
+    def _forget_run(self) -> None:
+        """Clear what the last run showed (its losses, samples and generation), so that a new
+        run or a loaded one is not read as that one."""
+        self.query_one(LossChart).reset()
+        self.query_one(SampleLog).reset()
+        self.query_one("#samp-progress", ProgressBar).update(total=1, progress=0)
+        self.query_one(GeneratedText).clear()
+        self.query_one(TokenBars).clear()
+        self.query_one("#samp-bars-title", Label).update("next character")
+        self.query_one("#samp-gen-title", Label).update("now generating: g")
 
     def engine_where(self) -> tuple[int | None, str | None, str]:
         """The app's torch threads, data folder and device, as the work functions take them."""
@@ -355,8 +391,7 @@ class SamplingScreen(RunPane):
         self.query_one(GeneratedText).finish()
         if len(opened) == 3:
             path, run, summary = opened
-            self.query_one(LossChart).reset()
-            self.query_one(SampleLog).reset()
+            self._forget_run()
             self._begun((run, summary))
             for event in run.history[-1:]:
                 self.query_one(LossChart).show_eval(event.step, event.train_loss, event.val_loss)
