@@ -32,6 +32,7 @@ from tui.panes.build.settings import BuildSettings
 from tui.panes.build.table import LadderTable, pieces_text
 from tui.panes.build.work import LadderSettings
 from tui.panes.generator_pane import GeneratorPane
+from tui.panes.lesson_focus import Target
 from tui.widgets.curves import Curves
 from tui.widgets.form import SettingsError
 
@@ -55,6 +56,7 @@ class BuildScreen(GeneratorPane):
     AUTO_FOCUS = "#build-table"
     BUTTON_PREFIX = "build-"
     RESUME = staticmethod(work.resume)
+    FOCI = {"table": "#build-table", "settings": "#build-settings"}
     BINDINGS = [  # after RunPane's s, p and x
         Binding("m", "retrain", "Mine"),
     ]
@@ -92,17 +94,18 @@ class BuildScreen(GeneratorPane):
                 yield Button("Mine", id="build-retrain", compact=True)
             yield Label("Loading PyTorch…", id="build-status")
             yield LadderTable(id="build-table")
-            with Horizontal(id="build-middle"):
-                yield LossBars(id="build-bars")
-                yield Curves(
-                    [],
-                    "validation loss of each rung, on one scale",
-                    first_step=0,
-                    id="build-curves",
-                )
-            yield Static("", id="build-detail", markup=False)
-            with VerticalScroll(id="build-sample-scroll"):
-                yield Static("", id="build-sample", markup=False)
+            with VerticalScroll(id="build-more"):  # below a lesson it has a few rows
+                yield Static("", id="build-detail", markup=False)
+                with Horizontal(id="build-middle"):
+                    yield LossBars(id="build-bars")
+                    yield Curves(
+                        [],
+                        "validation loss of each rung, on one scale",
+                        first_step=0,
+                        id="build-curves",
+                    )
+                with VerticalScroll(id="build-sample-scroll"):
+                    yield Static("", id="build-sample", markup=False)
 
     def on_mount(self) -> None:
         self.watch(self.app, "engine_ready", self._engine_ready, init=True)
@@ -135,6 +138,23 @@ class BuildScreen(GeneratorPane):
             self.status(text)
         else:
             self.watch_state(self.state)
+
+    def busy_with(self) -> str | None:
+        """What quitting now would cut short (the app asks before it quits)."""
+        return f"training {self._where()}" if self.state == "running" else None
+
+    def focus_targets(self, name: str) -> list[Target]:
+        """The table's columns up to the pieces (the line under it says what a rung adds);
+        the settings' rows and the status line under them, where a rung of yours reports."""
+        if name == "table":
+            table = self.query_one(LadderTable)
+            return [Target(table, table.figures_region(), what="the ladder's figures")]
+        if name == "settings":
+            return [
+                Target(self.query_one(f"#{part}"), what=part)
+                for part in ("build-settings", "build-row-2", "build-status")
+            ]
+        return super().focus_targets(name)
 
     def _where(self) -> str:
         if self.training is None:
@@ -174,10 +194,26 @@ class BuildScreen(GeneratorPane):
         self._show_selected()
         return rungs
 
+    def _relist_if_changed(self) -> None:
+        """Between runs, list the rungs the settings name once they are not the last run's:
+        the table never shows results under settings they were not trained with."""
+        if self.state == "idle" or (self.state == "done" and self._changed()):
+            self._list_chosen()
+
+    def _changed(self) -> bool:
+        try:
+            typed = self.query_one(BuildSettings).values()
+        except SettingsError:
+            return False  # said when s is pressed
+        return self.settings is None or (typed.rungs, typed.iters) != (
+            self.settings.rungs,
+            self.settings.iters,
+        )
+
     @on(Input.Submitted)
     def on_setting_submitted(self, event: Input.Submitted) -> None:
-        if event.input.id in ("build-rungs", "build-iters") and self.state == "idle":
-            self._list_chosen()
+        if event.input.id in ("build-rungs", "build-iters"):
+            self._relist_if_changed()
         self.query_one(LadderTable).focus()  # the pane's keys work again
 
     # -- lessons -----------------------------------------------------------------------------
@@ -191,8 +227,8 @@ class BuildScreen(GeneratorPane):
             self.lesson_select(self.query_one("#build-corpus", Select), setup["corpus"], "corpus")
         if "mine" in setup:
             self.query_one("#build-mine", Input).value = str(setup["mine"] or "")
-        if self.state == "idle" and {"rungs", "iters"} & setup.keys():
-            self._list_chosen()
+        if {"rungs", "iters"} & setup.keys():
+            self._relist_if_changed()
         if "select" in setup:
             table = self.query_one(LadderTable)
             if table.has_rung(int(setup["select"])):

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from rich.text import Text
+from textual.geometry import Region
 from textual.widgets import DataTable
 
 if TYPE_CHECKING:
@@ -64,6 +65,12 @@ class LadderTable(DataTable):
                 Text(rung.adds, style="dim"),
                 key=str(rung.number),
             )
+
+    def figures_region(self) -> Region:
+        """The heading and every row, from the rung's name to its pieces: all but "adds",
+        which the line under the table says for the selected rung."""
+        width = sum(c.get_render_width(self) for c in self.ordered_columns if c.key != "adds")
+        return Region(0, 0, width, self.header_height + self.row_count)
 
     def has_rung(self, number: int) -> bool:
         return str(number) in self.rows
