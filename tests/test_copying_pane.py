@@ -121,13 +121,14 @@ async def test_inside_the_shipped_gpt_and_a_checkpoint_from_train_gpt(checkpoint
         table = screen.query_one("#copy-gpt-scores", ScoreTable)
         assert table.row_count == 16 and app.focused is table
         look = view.look_shown
-        shown = text(screen, "#copy-gpt-text")
+        shown = text(screen, "#copy-gpt-losses")
         assert f"first half {look.first_half:.2f} · repeated half {look.repeated:.2f}" in shown
-        assert f"Logit lens at {look.position} " in shown and "block 4" in shown
+        lens = text(screen, "#copy-gpt-lens")
+        assert f"Logit lens at {look.position} " in lens and "block 4" in lens
         await pilot.press("down", "o")
         await until(pilot, lambda: view.look_shown.off == {(0, 1)})
         assert f"Off: L1 H2 → repeated half {view.look_shown.repeated_off:.2f}" in text(
-            screen, "#copy-gpt-text"
+            screen, "#copy-gpt-losses"
         )
         assert str(table.get_cell("0.1", "off")) == "off"
         position = view.look_shown.position
@@ -145,15 +146,17 @@ async def test_inside_the_shipped_gpt_and_a_checkpoint_from_train_gpt(checkpoint
         await pilot.press("enter")
         await until(pilot, lambda: view.look_shown and len(view.look_shown.scores) == 8)
         assert table.row_count == 8 and screen.query_one("#copy-gpt", Select).value == checkpoint
-        assert "block 2" in text(screen, "#copy-gpt-text")
+        assert "block 2" in text(screen, "#copy-gpt-lens")
 
         await pilot.press("ctrl+o")
         await pilot.pause()
         app.screen.query_one("#path-input", Input).value = str(tmp_path / "none.pt")
         await pilot.press("enter")
-        await until(pilot, lambda: "none.pt" in text(screen, "#copy-gpt-text") and
+        await until(pilot, lambda: "none.pt" in text(screen, "#copy-gpt-losses") and
                     view.job.idle)  # fmt: skip
-        assert app.screen is screen and table.row_count == 8  # one line; the app goes on
+        assert app.screen is screen  # one line; the app goes on
+        # and nothing of the GPT before it shows as if it were none.pt's
+        assert table.row_count == 0 and not text(screen, "#copy-gpt-lens").strip()
 
 
 async def test_a_lesson_sets_the_pane_up_and_seven_opens_it():

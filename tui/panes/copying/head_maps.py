@@ -58,14 +58,16 @@ class HeadMaps(HorizontalScroll):
         return text
 
     def bring_into_view(self, head: int) -> None:
-        """Scroll so that the selected head's map starts the box and, where the box is shorter
-        than the maps, their last rows show: the copy, which comes after its original."""
+        """Scroll so that the selected head's map starts the box, its title showing; where
+        the box is shorter than a map, its last rows instead: the copy, after its original."""
         if not 0 <= head < len(self.boxes):
             return
 
         def scroll() -> None:
             box = self.boxes[head]
             if box.is_mounted:
-                self.scroll_to(x=box.virtual_region.x, y=self.max_scroll_y, animate=False)
+                fits = box.outer_size.height <= self.scrollable_content_region.height
+                y = 0 if fits else self.max_scroll_y
+                self.scroll_to(x=box.virtual_region.x, y=y, animate=False)
 
         self.call_after_refresh(scroll)

@@ -15,7 +15,7 @@ from textual.widgets import Input, Select, Static
 
 from tui.jobs import Job
 from tui.panes.copying import work
-from tui.panes.copying.inside_text import look_text
+from tui.panes.copying.inside_text import lens_text, losses_text, repeat_text
 from tui.panes.copying.narrowing import Narrowing
 from tui.panes.copying.score_table import ScoreTable
 from tui.panes.copying.work import SHIPPED, SPEECH, Pair
@@ -24,7 +24,7 @@ from tui.widgets.form import choice
 if TYPE_CHECKING:
     from engine.inside import Look
 
-TEXT_BESIDE_NEEDS = 80  # columns below which the table goes above the text
+TEXT_BESIDE_NEEDS = 76  # columns below which the table goes above the text (a lens line: 45)
 
 
 class InsideView(Vertical):
@@ -41,6 +41,7 @@ class InsideView(Vertical):
         self.look_shown: Look | None = None
         self.strong = 0.5  # engine.induction.INDUCTION_HEAD, set by the pane with the engine
         self._asked = 0  # looks asked for: only the latest is computed
+        self._new = True  # the next look is of another GPT or passage (a lesson's setup)
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="copy-gpt-inputs"):
@@ -51,10 +52,12 @@ class InsideView(Vertical):
                 id="copy-passage",
                 compact=True,
             )
+        yield Static("Loading the GPT…", id="copy-gpt-losses")
         with Narrowing(TEXT_BESIDE_NEEDS, id="copy-gpt-body"):
             yield ScoreTable(id="copy-gpt-scores")
             with VerticalScroll(id="copy-gpt-scroll"):
-                yield Static("Loading the GPT…", id="copy-gpt-text")
+                yield Static("", id="copy-gpt-lens")
+                yield Static("", id="copy-gpt-text")
 
     # -- which GPT -----------------------------------------------------------------------------
     def offer(self, extra: str | None = None) -> None:
@@ -84,13 +87,14 @@ class InsideView(Vertical):
 
     def load(self, which: str) -> None:
         self.gpt = None
-        self.query_one("#copy-gpt-text", Static).update(f"Loading {Path(which).name}…")
+        self._say(f"Loading {Path(which).name}…")
+        self.query_one("#copy-gpt-scores", ScoreTable).show([], frozenset(), self.strong)
         device = self.app.device
         self.job.call(lambda: work.load_gpt(which, device), then=self._loaded, failed=self._failed)
 
     def _loaded(self, loaded: tuple) -> None:
         self.gpt, self.tokenizer = loaded
-        self.off, self.position = frozenset(), None
+        self.off, self.position, self._new = frozenset(), None, True
         self.look()
 
     @on(Select.Changed, "#copy-gpt")
@@ -102,7 +106,7 @@ class InsideView(Vertical):
     # -- looking -------------------------------------------------------------------------------
     def set_passage(self, passage: str) -> None:
         self.query_one("#copy-passage", Input).value = passage
-        self.position = None
+        self.position, self._new = None, True
         self.look()
 
     @on(Input.Submitted, "#copy-passage")
@@ -131,10 +135,21 @@ class InsideView(Vertical):
             return
         self.look_shown, self.position = look, look.position
         self.query_one("#copy-gpt-scores", ScoreTable).show(look.scores, look.off, self.strong)
-        self.query_one("#copy-gpt-text", Static).update(look_text(look))
+        self.query_one("#copy-gpt-losses", Static).update(losses_text(look))
+        self.query_one("#copy-gpt-lens", Static).update(lens_text(look))
+        self.query_one("#copy-gpt-text", Static).update(repeat_text(look))
+        if self._new:  # what a lesson's step points at is here now
+            self._new = False
+            self.screen.bring_focus_into_view()
+
+    def _say(self, line: str) -> None:
+        """One line where the losses go (loading, a failure); nothing of the last GPT shows."""
+        self.query_one("#copy-gpt-losses", Static).update(line)
+        for part in ("#copy-gpt-lens", "#copy-gpt-text"):
+            self.query_one(part, Static).update("")
 
     def _failed(self, error: str) -> None:
-        self.query_one("#copy-gpt-text", Static).update(error)
+        self._say(error)
         self.notify(error, severity="error")
 
     # -- the keys ------------------------------------------------------------------------------

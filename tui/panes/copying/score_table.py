@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from rich.text import Text
+from textual.geometry import Region
 from textual.widgets import DataTable
 
 if TYPE_CHECKING:
@@ -20,6 +21,7 @@ class ScoreTable(DataTable):
     def __init__(self, *, id: str | None = None) -> None:  # noqa: A002
         super().__init__(id=id, cursor_type="row", zebra_stripes=True)
         self.pairs: list[tuple[int, int]] = []
+        self.induction: list[float] = []  # each row's induction score
 
     def on_mount(self) -> None:
         for key, heading, width in (
@@ -36,6 +38,7 @@ class ScoreTable(DataTable):
     ) -> None:
         """The scores (a new set of heads clears the table; the same set updates in place)."""
         pairs = [(s.layer, s.head) for s in scores]
+        self.induction = [s.induction for s in scores]
         if pairs != self.pairs:
             self.clear()
             self.pairs = pairs
@@ -62,6 +65,22 @@ class ScoreTable(DataTable):
             score(s.self_),
             Text("off", style="bold red") if (s.layer, s.head) in off else "",
         )
+
+    def best_region(self) -> Region | None:
+        """Where the row of the strongest induction head is in the content (None: no rows)."""
+        if not self.induction:
+            return None
+        row = max(range(len(self.induction)), key=self.induction.__getitem__)
+        return Region(0, self.header_height + row, self.virtual_size.width, 1)
+
+    def show_best(self) -> None:
+        """Scroll the strongest induction head's row into view, the cursor left where it is."""
+        region = self.best_region()
+        if region is not None:
+            top = region.y - self.header_height
+            rows = self.scrollable_content_region.height - self.header_height
+            if not self.scroll_y <= top < self.scroll_y + rows:
+                self.scroll_to(y=max(0, top - rows + 1), animate=False, immediate=True)
 
     def selected(self) -> tuple[int, int] | None:
         if not self.pairs or self.cursor_row < 0:

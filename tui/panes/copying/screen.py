@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.reactive import reactive
 from textual.widgets import Button, DataTable, Input, Label, Select, Static, TabbedContent, TabPane
 
@@ -34,6 +34,7 @@ from tui.panes.copying.narrowing import Narrowing
 from tui.panes.copying.score_table import ScoreTable
 from tui.panes.copying.work import Pair
 from tui.panes.generator_pane import GeneratorPane
+from tui.panes.lesson_focus import Target
 from tui.widgets.curves import Curves
 from tui.widgets.form import SettingsError, choice, whole
 
@@ -84,6 +85,13 @@ class CopyingScreen(GeneratorPane):
             )
         ),
     ]
+    FOCI = {  # what lesson 11's steps point at (see focus_targets)
+        "chart": "#copy-curves",
+        "table": "#copy-scores",
+        "heads": "#copy-maps",
+        "lens": "#copy-gpt-lens",
+        "loss-line": "#copy-gpt-losses",
+    }
     layer: reactive[int] = reactive(0)
     head: reactive[int] = reactive(0)
 
@@ -112,8 +120,8 @@ class CopyingScreen(GeneratorPane):
             yield Button("Stop", id="copy-stop", compact=True)
         yield Label("Loading PyTorch…", id="copy-status")
         with TabbedContent(id="copy-tabs"):
-            with TabPane("Train", id="copy-train"):
-                with Horizontal(id="copy-curves"):
+            with TabPane("Train", id="copy-train"), VerticalScroll(id="copy-train-scroll"):
+                with Vertical(id="copy-curves"):
                     yield Curves([], "loss on the copied tokens", first_step=0, id="copy-loss")
                     yield Curves([], "best induction score", first_step=0, id="copy-score")
                 with Horizontal(id="copy-bottom"):
@@ -140,6 +148,43 @@ class CopyingScreen(GeneratorPane):
 
     def _step(self) -> int:
         return self.latest.step if self.latest else 0
+
+    def busy_with(self) -> str | None:
+        """What quitting now would cut short (the app asks before it quits)."""
+        if self.state != "running":
+            return None
+        steps = f" of {self.started.steps:,}" if self.started else ""
+        return f"training the induction model (step {self._step():,}{steps})"
+
+    # -- what a lesson step points at --------------------------------------------------------
+    def _table(self) -> ScoreTable:
+        """The score table on the tab showing: the experiment's, or the GPT's inside."""
+        inside = self.query_one(TabbedContent).active == "copy-inside"
+        return self.query_one("#copy-gpt-scores" if inside else "#copy-scores", ScoreTable)
+
+    def focus_targets(self, name: str) -> list[Target]:
+        """Both curves; the table's best copier (what the steps read from it: sixteen rows
+        do not fit beside a lesson); the selected head's title and map, under the line that
+        says where the copy is."""
+        if name == "chart":
+            return [Target(self.query_one(f"#copy-{c}"), what=c) for c in ("loss", "score")]
+        if name == "table":
+            table = self._table()
+            best = table.best_region()
+            return [Target(table, best, what="the best induction head's row" if best else "")]
+        if name == "heads":
+            maps = self.query_one(HeadMaps)
+            where = Target(self.query_one("#copy-where"), what="where the copy is")
+            if not 0 <= self.head < len(maps.boxes):
+                return [where, Target(maps, what="the heads")]
+            return [where, Target(maps.boxes[self.head], what=f"head {self.head + 1}")]
+        return super().focus_targets(name)
+
+    def bring_focus_into_view(self) -> None:
+        """The table scrolls to its best copier's row first: the rest scroll to what shows."""
+        if "table" in self.lesson_focus:
+            self._table().show_best()
+        super().bring_focus_into_view()
 
     # -- the experiment ----------------------------------------------------------------------
     def _settings(self) -> tuple[int, int, int] | None:
