@@ -210,3 +210,39 @@ def test_parting_is_the_first_estimate_that_differs(reference, yours, step):
         return [RungEval(2, i, 0.0, v) for i, v in enumerate(values)]
 
     assert parting(evals(reference), evals(yours)).step == step
+
+
+async def test_on_a_short_screen_keys_scroll_the_table_and_what_is_under_it():
+    """13 rows for the pane, as below a lesson at 80x24: → scrolls the table to its "adds"
+    column, Tab reaches the curves and sample under it and PageDown scrolls them."""
+    async with opened("build", (80, 16)) as pilot:
+        screen = pilot.app.screen
+        table = screen.query_one(LadderTable)
+        assert pilot.app.focused is table and table.max_scroll_x > 0
+        await pilot.press("right", "right")
+        assert table.scroll_x > 0
+        more = screen.query_one("#build-more")
+        for _ in range(12):
+            await pilot.press("tab")
+            if pilot.app.focused is more:
+                break
+        assert pilot.app.focused is more and more.max_scroll_y > 0
+        await pilot.press("pagedown")
+        await pilot.pause()
+        assert more.scroll_y > 0
+
+
+async def test_other_settings_between_runs_list_their_rungs_not_the_last_results():
+    async with opened("build", (100, 30)) as pilot:
+        screen = pilot.app.screen
+        assert screen.busy_with() is None
+        screen.settings = screen.query_one("#build-settings").values()  # as if it had run
+        screen.results = {1: "the last run's"}
+        screen.state = "done"
+        screen.apply_lesson({"rungs": "1-6", "select": 2})  # the same rungs: kept
+        assert screen.results == {1: "the last run's"}
+        screen.apply_lesson({"rungs": "2-3"})
+        assert screen.results == {} and screen.query_one(LadderTable).row_count == 2
+        screen.state = "running"  # what q would name
+        assert screen.busy_with() == "training the ladder"
+        screen.state = "idle"

@@ -43,8 +43,11 @@ async def test_training_shows_live_pauses_resumes_exactly_and_a_head_switches_of
         await pilot.press("s")
         assert screen.state == "running"
         await until(pilot, lambda: screen.latest is not None and screen.latest.step >= 50)
+        said = screen.busy_with()  # what q names before it quits
+        assert said.startswith("training the induction model (step ") and said.endswith(" of 150)")
         await pilot.press("p")
         assert screen.state == "paused"
+        assert screen.busy_with() is None
         await until(pilot, lambda: not screen.job.busy)
         assert "Paused at step" in text(screen, "#copy-status")
         await pilot.press("o")  # the model is still training: no measurement of it
@@ -80,6 +83,16 @@ async def test_training_shows_live_pauses_resumes_exactly_and_a_head_switches_of
         assert (screen.layer, screen.head) == (1, 1)
         assert text(screen, "#copy-where").startswith("Layer 2 of 2")
         assert "▶ head 2" in str(list(screen.query(".copy-map-title"))[1].render())
+        screen.lesson_focus = ("heads",)  # as lesson 11 step 4 points: head 2's title and map
+        screen.bring_focus_into_view()
+        await until(pilot, lambda: not screen.focus_hidden(), timeout=5)
+        screen.lesson_focus = ()
+        head_maps = screen.query_one(HeadMaps)
+        head_maps.scroll_to(x=0, animate=False)
+        await pilot.pause()
+        assert head_maps.max_scroll_x > 0 and head_maps.scroll_y == 0  # titles in view
+        await pilot.press("right", "right")  # the four maps are wider than the pane
+        assert head_maps.scroll_x > 0
         await pilot.press("o")
         await until(pilot, lambda: "Off: L2 H2" in text(screen, "#copy-off-line"))
         assert str(table.get_cell("1.1", "off")) == "off"

@@ -278,3 +278,32 @@ async def test_an_engine_bug_in_the_worker_is_a_line_in_the_pane_not_the_end_of_
         await pilot.press("s")
         await until(pilot, lambda: screen.state == "idle" and notified(app, "model_config"))
         assert app.is_running and app.screen is screen
+
+
+async def test_on_a_short_screen_the_log_and_the_left_column_scroll_by_keys():
+    """13 rows for the pane, as below a lesson at 80x24: the log and the left column hold
+    more than they show; Tab reaches each, and the page keys scroll it. Nothing is being
+    trained, so q would not ask."""
+    async with opened("sampling", (80, 16)) as pilot:
+        screen = pilot.app.screen
+        assert screen.busy_with() is None
+        for n in range(30):
+            screen.say(f"note {n}")
+        await pilot.pause()
+        log = screen.query_one(SampleLog)
+        assert pilot.app.focused is log and log.max_scroll_y > 0
+        bottom = log.scroll_y
+        await pilot.press("pageup")
+        assert log.scroll_y < bottom
+        left = screen.query_one("#samp-left")
+        left.focus()
+        await pilot.pause()
+        assert left.max_scroll_y > 0
+        await pilot.press("pagedown")
+        await pilot.pause()
+        assert left.scroll_y > 0
+        for _ in range(20):  # Tab goes round the pane and comes back to the log
+            await pilot.press("tab")
+            if pilot.app.focused is log:
+                break
+        assert pilot.app.focused is log
