@@ -6,15 +6,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
+import pytest
 import torch
 from pilot_helpers import opened, until
 from test_download import Server, serving, unreachable_url
-from textual.widgets import Input, Label, Log, ProgressBar, Select
+from textual.widgets import Input, Label, Log, ProgressBar, Select, Static
 
 from engine.data.digits import SAMPLE_DIR, load_digits
 from engine.data.download import is_present
 from engine.data.sources import MNIST_FILES, catalog
-from engine.mlp_run import MLPRun
+from engine.mlp_run import MLPConfig, MLPRun
+from tui.panes.digits.digit_gallery import DigitGallery
 from tui.panes.digits.full_mnist import FullMnist
 
 # 800 mini-batches an epoch on the bundled sample, 80,000 in all: it trains on while the test
@@ -243,3 +246,256 @@ async def test_f_again_stops_the_download_and_nothing_half_written_stays(
             assert full_line(screen).startswith("Download stopped, nothing half-written kept")
             assert offer(screen).phase == "missing"
     assert not any((private_dirs / "mnist").iterdir())
+
+
+# -- what a lesson step points at, and views that never speak of a run gone --------------------
+TINY = {"sizes": "784,10", "epochs": "1", "mini_batch_size": "100", "seed": "0"}  # 80 steps
+
+
+def screen_text(app) -> str:  # noqa: ANN001
+    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+
+
+async def follow(pilot, number: int, step: int) -> None:  # noqa: ANN001
+    """Follow lesson `number` at `step` (0-based) beside the pane, as g does."""
+    from lessons.loader import load_lessons
+    from tui.panes.lesson_beside import LessonState, follow_step
+
+    lesson = next(lesson for lesson in load_lessons() if lesson.number == number)
+    await follow_step(pilot.app, LessonState(lesson, step))
+    await pilot.pause()
+
+
+async def settled(pilot, screen) -> None:  # noqa: ANN001 - the Digits screen
+    await until(pilot, lambda: screen.state in ("paused", "done") and screen.job.idle)
+    await pilot.pause(0.2)
+
+
+async def in_view(pilot, screen) -> None:  # noqa: ANN001 - the Digits screen
+    """The step's focus, brought into view as the pane does, is all in view."""
+    screen.bring_focus_into_view()
+    try:
+        await until(pilot, lambda: not screen.focus_hidden(), timeout=5)
+    except AssertionError:
+        raise AssertionError("; ".join(screen.focus_hidden())) from None
+
+
+async def use(pilot, settings: dict[str, str]) -> None:  # noqa: ANN001
+    for key, value in settings.items():
+        pilot.app.screen.query_one(f"#set-{key}", Input).value = value
+    await pilot.pause()
+
+
+def shapes(screen) -> dict[str, str]:  # noqa: ANN001 - the Digits screen
+    """The Shapes table as shown: tensor name -> shape."""
+    table = screen.query_one("#shapes")
+    return {str(row[0]): str(row[1]) for row in map(table.get_row_at, range(table.row_count))}
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 36)], ids=["80x24", "120x36"])
+async def test_the_epoch_log_and_both_charts_show_whole_beside_the_lesson(size):
+    async with opened("digits", size) as pilot:
+        screen = pilot.app.screen
+        await follow(pilot, 1, 2)  # "Train it": 3 epochs on the bundled sample
+        await pilot.press("s")
+        await settled(pilot, screen)
+        await in_view(pilot, screen)
+        text = screen_text(pilot.app)
+        for line in ("Epoch 0: 1513 / 2000", "Epoch 1: 1631 / 2000", "Epoch 2: 1658 / 2000"):
+            assert line in text
+        assert "accuracy 82.90% (best 82.90%, epoch 2)" in text
+        assert "mean cost per mini-batch: " in text
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 36)], ids=["80x24", "120x36"])
+async def test_every_shapes_column_shows_and_each_weight_sits_beside_its_gradient(size):
+    async with opened("digits", size) as pilot:
+        screen = pilot.app.screen
+        await follow(pilot, 2, 1)  # "The backward pass"
+        await pilot.press("n")
+        await settled(pilot, screen)
+        await in_view(pilot, screen)
+        text = screen_text(pilot.app)
+        assert "what it is" in text and "weighted input w·a + b" in text
+        shown = shapes(screen)
+        assert shown["nabla_w2"] == shown["w2"] == "30 x 784"
+        assert shown["nabla_w3"] == shown["w3"] == "10 x 30"
+        assert shown["nabla_b2"] == shown["b2"] == "30 x 1"
+        assert list(shown)[-4:] == ["w2", "b2", "w3", "b3"]  # after the backward pass
+
+
+async def test_new_settings_after_a_finished_run_clear_its_training_views():
+    async with opened("digits", (120, 36)) as pilot:
+        screen = pilot.app.screen
+        await use(pilot, TINY)
+        await pilot.press("s")
+        await settled(pilot, screen)
+        label = screen.query_one("#acc-label", Label)
+        bar = screen.query_one("#digits-progress", ProgressBar)
+        assert "%" in str(label.render()) and bar.progress == bar.total == 80
+        screen.apply_lesson({"settings": {"epochs": 2}})  # what g does on a lesson's step
+        await pilot.pause()
+        assert str(label.render()) == "accuracy per epoch" and bar.progress == 0
+        assert log_lines(screen)[-1] == "New settings: s or n trains a new network."
+        await pilot.press("n")  # a one-batch run, stopped: its Shapes tab, then new settings
+        await settled(pilot, screen)
+        assert "mini-batch 1 of 80 applied" in str(screen.query_one("#shapes-status").render())
+        await pilot.press("x")
+        screen.apply_lesson({"settings": {"epochs": 1}})
+        await pilot.pause()
+        assert str(screen.query_one("#shapes-status").render()).startswith("Press n")
+        assert shapes(screen) == {}
+
+
+async def test_training_on_clears_the_mini_batch_the_shapes_tab_listed():
+    async with opened("digits", (120, 36)) as pilot:
+        screen = pilot.app.screen
+        await use(pilot, TINY)
+        await pilot.press("n")
+        await settled(pilot, screen)
+        assert shapes(screen)
+        await pilot.press("s")  # resumes the run: it goes past that mini-batch
+        await settled(pilot, screen)
+        assert str(screen.query_one("#shapes-status").render()).startswith("Press n")
+        assert shapes(screen) == {}
+
+
+async def test_a_loaded_checkpoint_replaces_every_view_of_the_last_network(tmp_path: Path):
+    from tui.panes.digits.draw_pad import output_bars
+
+    other = MLPRun.start(MLPConfig(sizes=(784, 20, 10), data="sample", seed=5))
+    other.save(tmp_path / "other.pt")
+    async with opened("digits", (120, 36)) as pilot:
+        screen = pilot.app.screen
+        await use(pilot, TINY)
+        await pilot.press("s")
+        await settled(pilot, screen)
+        await pilot.press("d")
+        canvas = screen.query_one("#canvas")
+        for _ in range(6):
+            await pilot.press("space", "down")
+        await settled(pilot, screen)
+        bars = screen.query_one("#draw-bars", Static)
+        mine = bars.content
+        await pilot.press("t")
+        screen.load_from(str(tmp_path / "other.pt"))
+        await until(pilot, lambda: screen.run is not None and screen.run.config.sizes[1] == 20)
+        await settled(pilot, screen)
+        assert bars.content == output_bars(other.read(canvas.pixels)) != mine
+        assert str(screen.query_one("#acc-label").render()) == "accuracy per epoch"
+        assert screen.query_one("#digits-progress", ProgressBar).progress == 0
+        await pilot.press("g")
+        await settled(pilot, screen)
+        gallery = screen.query_one(DigitGallery)
+        assert np.allclose(gallery.outputs, other.test_answers(len(gallery.outputs))[2])
+
+
+# -- every view larger than its box scrolls from the keyboard, and Tab reaches it -------------
+async def tab_to(pilot, widget) -> None:  # noqa: ANN001
+    """Press Tab until `widget` has the focus (at most 40 times)."""
+    for _ in range(40):
+        if pilot.app.focused is widget:
+            return
+        await pilot.press("tab")
+    raise AssertionError(f"Tab never reached {widget}")
+
+
+async def scrolls(pilot, widget, key: str, back: str, axis: str = "scroll_y") -> None:  # noqa: ANN001
+    """`key` scrolls `widget`'s view, and `back` scrolls it back where it was."""
+    before = getattr(widget, axis)
+    await pilot.press(key)
+    await pilot.pause()
+    assert getattr(widget, axis) != before, f"{key} did not scroll {widget}"
+    await pilot.press(back)
+    await pilot.pause()
+    assert getattr(widget, axis) == before, f"{back} did not scroll {widget} back"
+
+
+async def test_the_train_tab_log_and_columns_scroll_from_the_keyboard():
+    async with opened("digits", (80, 24)) as pilot:
+        screen = pilot.app.screen
+        await follow(pilot, 1, 2)  # the lesson below leaves the columns 11 lines
+        log = screen.query_one("#epoch-log", Log)
+        for i in range(40):
+            screen.say(f"line {i} " + "-" * 60)  # longer and more than the log shows
+        await pilot.pause()
+        for column in ("#digits-left", "#digits-right"):
+            widget = screen.query_one(column)
+            await tab_to(pilot, widget)
+            await pilot.press("home")
+            await scrolls(pilot, widget, "pagedown", "pageup")
+        await tab_to(pilot, log)
+        await scrolls(pilot, log, "pageup", "pagedown")  # it follows the newest line
+        await pilot.press("end")
+        await scrolls(pilot, log, "up", "down")
+        await scrolls(pilot, log, "right", "left", "scroll_x")
+
+
+async def test_the_shapes_table_neurons_and_draw_pad_scroll_from_the_keyboard():
+    async with opened("digits", (64, 24)) as pilot:
+        screen = pilot.app.screen
+        await follow(pilot, 2, 1)
+        await pilot.press("n")
+        await settled(pilot, screen)
+        table = screen.query_one("#shapes")
+        assert pilot.app.focused is table  # the tab gives it the keys
+        assert " b3 " not in screen_text(pilot.app)
+        await scrolls(pilot, table, "pagedown", "pageup")
+        await pilot.press("pagedown", "pagedown")
+        await pilot.pause()
+        assert " b3 " in screen_text(pilot.app)  # the last row, in view
+        await scrolls(pilot, table, "right", "left", "scroll_x")  # 64 columns: too narrow
+        await pilot.press("w")
+        await settled(pilot, screen)
+        grid = screen.query_one("#neurons")
+        await until(pilot, lambda: grid.max_scroll_y > 0, what="the neurons")
+        assert pilot.app.focused is grid
+        await scrolls(pilot, grid, "pagedown", "pageup")
+        await scrolls(pilot, grid, "down", "up")
+        await pilot.press("d")
+        await pilot.pause()
+        pad = screen.query_one("#draw-scroll")
+        assert pilot.app.focused is screen.query_one("#canvas")
+        for _ in range(14):  # the cursor down the pad: the pad follows it
+            await pilot.press("down")
+        await pilot.pause()
+        assert pad.scroll_y > 0
+        await pilot.press("pageup")  # the canvas keeps the arrows; the pages scroll the pad
+        await pilot.pause()
+        assert pad.scroll_y == 0
+        await scrolls(pilot, pad, "pagedown", "pageup")
+
+
+async def test_the_test_digits_page_with_page_keys_and_arrows():
+    async with opened("digits", (80, 24)) as pilot:
+        screen = pilot.app.screen
+        await follow(pilot, 1, 3)  # "Evaluation", on the Test digits tab
+        await use(pilot, TINY)
+        await pilot.press("n")
+        await settled(pilot, screen)
+        await pilot.press("g")
+        await settled(pilot, screen)
+        gallery = screen.query_one(DigitGallery)
+        assert pilot.app.focused is gallery
+        cards = screen.query("DigitCard")
+        assert len(cards) >= 5  # a row of them below the lesson
+        await in_view(pilot, screen)
+        for key, page in (("pagedown", 1), ("right", 2), ("pageup", 1), ("left", 0)):
+            await pilot.press(key)
+            await pilot.pause()
+            assert gallery.page == page, key
+        assert f"#{len(cards)} is " not in screen_text(pilot.app)
+        await pilot.press("pagedown")
+        await pilot.pause()
+        assert f"#{len(cards)} is " in screen_text(pilot.app)  # the next page's first digit
+
+
+async def test_the_data_line_says_so_when_the_full_set_is_found(shared_data: Path, monkeypatch):
+    monkeypatch.setenv("LEARN_GPT_DATA_DIR", str(shared_data))
+    async with opened("digits", (120, 36)) as pilot:
+        screen = pilot.app.screen
+        await until(pilot, lambda: offer(screen).phase == "found", what="the full set")
+        line = full_line(screen)
+        assert line.startswith("Full MNIST found (") and offer(screen).display
+        assert "50,000 digits to train on, 10,000 to test" in line
+        assert screen.check_action("download", ()) is False

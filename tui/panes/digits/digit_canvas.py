@@ -13,9 +13,10 @@ from typing import Unpack
 import numpy as np
 from textual import events
 from textual.binding import Binding
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.strip import Strip
 
+from tui.panes.lesson_focus import Target, scroll_into_view
 from tui.widgets.cell_strips import (
     PLAIN,
     SHADES,
@@ -127,8 +128,11 @@ class DigitCanvas(GridCursor):
         self.paint([(row, col)])
 
     def action_move(self, d_row: int, d_col: int, paint: bool = False) -> None:
-        """Shift+arrows paint where the cursor lands, drawing a line pixel by pixel."""
+        """Shift+arrows paint where the cursor lands, drawing a line pixel by pixel; the pad
+        scrolls to keep the cursor in view when the tab is shorter than the pad."""
         super().action_move(d_row, d_col)
+        row, col = self.cursor
+        scroll_into_view(Target(self, Region(col, row // 2, 1, 1)))
         if paint:
             self.action_edit_cell()
 

@@ -26,11 +26,11 @@ def output_bars(outputs: np.ndarray) -> str:
 class DrawPad(Horizontal):
     def compose(self) -> ComposeResult:
         yield DigitCanvas(id="canvas")
-        with Vertical(id="draw-answer"):
+        with Vertical(id="draw-answer"):  # the bars first: on a short pane they still show
+            yield Static(output_bars(np.zeros(10)), id="draw-bars")
             yield Label(
                 "Draw a digit with the mouse (or arrows + space); c clears.", id="draw-verdict"
             )
-            yield Static(output_bars(np.zeros(10)), id="draw-bars")
 
     def show(self, outputs: np.ndarray | None, note: str = "") -> None:
         """The network's 10 outputs for the drawing, or a note saying why there are none."""

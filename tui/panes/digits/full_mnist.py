@@ -51,8 +51,8 @@ def megabytes(done: int, total: int | None) -> str:
 
 
 class FullMnist(Vertical):
-    """Hidden while it looks and when the full set is found; otherwise one line (and, while it
-    downloads, a bar with the current file's bytes)."""
+    """Hidden while it looks; then one line saying which digits there are (and, while the set
+    is missing, a button; while it downloads, a bar with the current file's bytes)."""
 
     class Ready(Message):
         """The full set has been downloaded: the pane offers it for the next run."""
@@ -61,7 +61,7 @@ class FullMnist(Vertical):
             super().__init__()
             self.origin = origin  # where it lies, as the data choice names it ("cache")
 
-    # looking, found (nothing to say), missing, downloading, ready; the footer shows `f` or not
+    # looking, found, missing, downloading, ready; the footer shows `f` or not
     phase: reactive[str] = reactive("looking", init=False, bindings=True)
 
     def __init__(self, **kwargs: str) -> None:
@@ -88,18 +88,26 @@ class FullMnist(Vertical):
         line.set_class(kind == "ready", "-ready")
 
     def watch_phase(self, phase: str) -> None:
-        self.display = phase not in ("looking", "found")
+        self.display = phase != "looking"
         self.query_one("#full-row").display = self.offered
         self.query_one("#full-progress").display = phase == "downloading"
         button = self.query_one("#download", Button)
         button.label = "Stop download" if phase == "downloading" else "Download MNIST"
 
     def show_looked(self, looked: Looked) -> None:
+        from engine.data.digits import TRAIN_SIZE
+
         self.looked = looked
+        train, test = looked.sample
         if looked.found:
+            origin, where = looked.found
+            self.say(
+                f"Full MNIST found ({origin} {where}): {TRAIN_SIZE:,} digits to train on, "
+                f"10,000 to test. The data field chooses it or the bundled {train:,}-digit "
+                "sample."
+            )
             self.phase = "found"
             return
-        train, test = looked.sample
         first: dict[Path, str] = {}  # --data-dir is also read from $LEARN_GPT_DATA_DIR
         for origin, path in looked.places:
             first.setdefault(path, origin)

@@ -16,10 +16,18 @@ def shrink(weights: np.ndarray) -> np.ndarray:
     return weights.reshape(14, 2, 14, 2).mean(axis=(1, 3))
 
 
+EMPTY = "Train a network to see what its hidden neurons look for."
+
+
 class NeuronGrid(VerticalScroll):
     def compose(self) -> ComposeResult:
-        yield Label("Train a network to see what its hidden neurons look for.", id="neuron-status")
+        yield Label(EMPTY, id="neuron-status")
         yield Grid(id="neuron-cells")
+
+    def clear(self) -> None:
+        """No neurons: the network they belonged to is gone."""
+        self.query_one("#neuron-cells", Grid).remove_children()
+        self.query_one("#neuron-status", Label).update(EMPTY)
 
     def show(self, weights: np.ndarray) -> None:
         """The first layer's weights, (hidden, 784)."""

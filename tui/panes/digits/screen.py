@@ -13,10 +13,12 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Any
 
+from rich.cells import cell_len
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, VerticalScroll
+from textual.geometry import Region
 from textual.widgets import (
     Button,
     Input,
@@ -38,6 +40,7 @@ from tui.panes.digits.neuron_grid import NeuronGrid
 from tui.panes.digits.settings import DEFAULTS, MLPSettings
 from tui.panes.digits.shape_table import ShapeTable
 from tui.panes.digits.train_charts import TrainCharts
+from tui.panes.lesson_focus import Target
 from tui.panes.run_pane import RunPane
 from tui.widgets.form import SettingsError
 
@@ -59,7 +62,23 @@ LESSON_TABS = {
     "draw": "tab-draw",
 }
 
+SHAPES_PROMPT = "Press n (Step) to apply one mini-batch and see every tensor it makes."
+CHARTS = {"accuracy": ("#acc-label", "#acc-chart"), "cost": ("#loss-label", "#loss-chart")}
+
 HELP = pane_help(__file__)
+
+
+def epoch_lines(log: Log) -> Target:
+    """The log's "Epoch 0: 1513 / 2000" lines, as many of the last as its box holds, each
+    whole (the whole log while it has none)."""
+    lines = [str(line) for line in log.lines]
+    rows = [i for i, line in enumerate(lines) if line.startswith("Epoch ")]
+    if not rows:
+        return Target(log, what="log")
+    last = rows[-1]
+    first = max(rows[0], last - log.scrollable_content_region.height + 1)
+    width = max(cell_len(line) for line in lines[first : last + 1])
+    return Target(log, Region(0, first, width, last - first + 1), what="the epoch lines")
 
 
 class DigitsScreen(RunPane):
@@ -84,6 +103,16 @@ class DigitsScreen(RunPane):
             )
         ),
     ]
+    FOCI = {
+        "settings": "#settings",
+        "status": "#full-line",
+        "log": "#epoch-log",
+        "gallery": "#gallery",
+        "draw-bars": "#draw-bars",
+        "shapes": "#shapes",
+        "shapes-line": "#shapes-status",
+        **{name: label for name, (label, _) in CHARTS.items()},
+    }
 
     def __init__(self) -> None:
         super().__init__(name="digits")
@@ -91,13 +120,14 @@ class DigitsScreen(RunPane):
         self.job = Job(self, "digits")
         self.accuracy: list[tuple[int, int]] = []  # (correct, total) per epoch, as shown
         self._views_drawn = 0.0
+        self._settings_noted = False  # said that changed settings make the next run new
 
     # -- layout ------------------------------------------------------------------------------
     def compose_body(self) -> ComposeResult:
         with TabbedContent(id="digits-tabs"):
             with TabPane("Train", id="tab-train"):
                 with Horizontal():
-                    with Vertical(id="digits-left"):
+                    with VerticalScroll(id="digits-left"):
                         yield MLPSettings(id="settings")
                         with Horizontal(id="digits-buttons"):
                             yield Button("Start", id="start", compact=True, variant="primary")
@@ -108,7 +138,7 @@ class DigitsScreen(RunPane):
                             yield Button("Save", id="save", compact=True)
                             yield Button("Load", id="load", compact=True)
                         yield Label("Loading PyTorch…", id="digits-status")
-                    with Vertical(id="digits-right"):
+                    with VerticalScroll(id="digits-right"):
                         yield FullMnist(id="full-mnist")
                         yield ProgressBar(total=1, id="digits-progress", show_eta=False)
                         yield TrainCharts(id="charts")
@@ -118,13 +148,9 @@ class DigitsScreen(RunPane):
             with TabPane("Neurons", id="tab-neurons"):
                 yield NeuronGrid(id="neurons")
             with TabPane("Shapes", id="tab-shapes"):
-                yield Label(
-                    "Press n (Step) to apply one mini-batch and see every tensor of "
-                    "feedforward and backprop.",
-                    id="shapes-status",
-                )
+                yield Label(SHAPES_PROMPT, id="shapes-status")
                 yield ShapeTable(id="shapes")
-            with TabPane("Draw", id="tab-draw"):
+            with TabPane("Draw", id="tab-draw"), VerticalScroll(id="draw-scroll"):
                 yield DrawPad(id="draw")
 
     def on_mount(self) -> None:
@@ -189,9 +215,10 @@ class DigitsScreen(RunPane):
             settings = self.settings()
             if settings is None:
                 return
-            self.query_one(TrainCharts).reset()
+            self.clear_training_views()
             self.query_one("#epoch-log", Log).clear()
             self.train(lambda: self._train_new(settings))
+        self.clear_step_view()  # training takes the run past the mini-batch it lists
 
     def _train_new(self, settings: dict[str, Any]):  # noqa: ANN202 - a generator of events
         """In the worker: build the run (its data loads here), hand it to the pane, train."""
@@ -226,8 +253,14 @@ class DigitsScreen(RunPane):
         self.state = "running"
 
         def step() -> tuple[MLPRun, list, list[TensorSummary]]:
+            from engine.mlp import summarize
+
             stepped = run or self._build(settings)
-            return (stepped, *stepped.step_once())
+            events, tensors = stepped.step_once()
+            net = stepped.network
+            layers = enumerate(zip(net.weights, net.biases), start=2)
+            kept = [(f"{kind}{n}", t) for n, (w, b) in layers for kind, t in (("w", w), ("b", b))]
+            return stepped, events, [*tensors, *summarize(kept)]
 
         self.job.call(step, then=self._stepped, failed=self.run_failed)
 
@@ -252,10 +285,21 @@ class DigitsScreen(RunPane):
         self.job.stop()
         self._begun((run, accuracy))
         self.state = "done" if run.finished else "paused"
-        self.say(f"Loaded {path}: epoch {run.epoch}, mini-batch {run.batch}")
+        self.say(f"Loaded {path}")
+        self.say(f"at epoch {run.epoch}, mini-batch {run.batch}")
         self.refresh_views(force=True)
 
     # -- lessons -----------------------------------------------------------------------------
+    def focus_targets(self, name: str) -> list[Target]:
+        """A chart is its label and its line; the log, its epoch lines; Shapes, every column."""
+        if name in CHARTS:
+            return [Target(self.query_one(part), what=f"{name} {part}") for part in CHARTS[name]]
+        if name == "log":
+            return [epoch_lines(self.query_one("#epoch-log", Log))]
+        if name == "shapes":
+            return [self.query_one(ShapeTable).every_column()]
+        return super().focus_targets(name)
+
     def apply_lesson(self, setup: dict) -> None:
         """Set the pane up for a lesson step: `tab` (train, gallery, neurons, shapes, draw) and
         `settings` (the fields on the left: sizes, epochs, mini_batch_size, eta, seed, cost,
@@ -292,15 +336,43 @@ class DigitsScreen(RunPane):
 
     # -- what the job hands back (on the UI thread) ------------------------------------------
     def _begun(self, begun: tuple[MLPRun, list[tuple[int, int]]]) -> None:
+        """A new network (built, or loaded): no view may go on showing the last one's."""
         run, self.accuracy = begun[0], list(begun[1])
         self.run = run
-        c = run.config
-        self.say(
-            f"Network {list(c.sizes)}, eta {c.eta}, mini-batch {c.mini_batch_size}, "
-            f"{c.cost} cost; {run.digits.source}"
-        )
+        self._settings_noted = False
+        self.clear_training_views()
+        self.query_one(DigitGallery).clear("A new network: its answers show after each epoch.")
+        self.query_one(NeuronGrid).clear()
+        self.read_drawing(self.query_one(DigitCanvas).pixels)
+        c, digits = run.config, run.digits
+        # short lines: the log is 45 columns wide beside the settings on an 80-column terminal
+        self.say(f"Network {','.join(map(str, c.sizes))}, {c.cost} cost")
+        self.say(f"eta {c.eta}, mini-batches of {c.mini_batch_size}, seed {c.seed}")
+        self.say(f"{len(digits.train):,} digits to train on, {len(digits.test):,} to test")
         self.query_one(TrainCharts).show_accuracy(self.accuracy)
         self.watch_state(self.state)
+
+    def clear_training_views(self) -> None:
+        """The charts, the progress bar and the Shapes tab back to empty."""
+        self.query_one(TrainCharts).reset()
+        self.query_one("#digits-progress", ProgressBar).update(total=1, progress=0)
+        self.clear_step_view()
+
+    def clear_step_view(self) -> None:
+        self.query_one(ShapeTable).clear()
+        self.query_one("#shapes-status", Label).update(SHAPES_PROMPT)
+
+    @on(Input.Changed, "MLPSettings Input")
+    @on(Select.Changed, "MLPSettings Select")
+    def _settings_changed(self) -> None:
+        """New settings with a run that will not go on (done, or loaded finished): the next s
+        or n trains a new network, so its training views are cleared (the network stays, to
+        save or to ask)."""
+        if self.run is None or self.state != "done" or self._settings_noted:
+            return
+        self._settings_noted = True
+        self.clear_training_views()
+        self.say("New settings: s or n trains a new network.")
 
     def show_batch_done(self, events: list[BatchDone]) -> None:
         last = events[-1]
@@ -329,7 +401,7 @@ class DigitsScreen(RunPane):
         batch = events[0]
         self.query_one("#shapes-status", Label).update(
             f"Epoch {batch.epoch}, mini-batch {batch.batch + 1} of {batch.batches} applied "
-            f"(cost before it {batch.loss:.4f}). Columns of x are the images."
+            f"(cost before it {batch.loss:.4f})."
         )
         if events[1:]:
             self.show_epoch_done(events[1:])
@@ -366,7 +438,12 @@ class DigitsScreen(RunPane):
     def on_tab_shown(self, event: TabbedContent.TabActivated) -> None:
         """Draw the tab's view and give its main widget the keys (paging, drawing, ...)."""
         self.refresh_views(force=True)
-        main = {"tab-gallery": "#gallery", "tab-shapes": "#shapes", "tab-draw": "#canvas"}
+        main = {
+            "tab-gallery": "#gallery",
+            "tab-neurons": "#neurons",
+            "tab-shapes": "#shapes",
+            "tab-draw": "#canvas",
+        }
         if event.pane.id in main:
             self.query_one(main[event.pane.id]).focus()
 

@@ -1,22 +1,28 @@
-"""The shape inspector: every tensor one mini-batch makes in feedforward and backprop."""
+"""The shape inspector: every tensor one mini-batch makes in feedforward and backprop, and the
+weights and biases it leaves, so each gradient can be read beside what it corrects."""
 
 from __future__ import annotations
 
+from textual.geometry import Region
 from textual.widgets import DataTable
 
+from tui.panes.lesson_focus import Target
+
+# short, so that every column fits beside the lesson (the name already says the layer)
 MEANING = {
-    "x": "the input: one column per image",
+    "x": "the images, as columns",
     "z": "weighted input w·a + b",
     "a": "activation σ(z)",
     "delta": "error δ = ∂C/∂z",
-    "nabla_b": "∂C/∂b, summed over the batch",
-    "nabla_w": "∂C/∂w = δ·aᵀ",
+    "nabla_b": "∂C/∂b, summed over batch",
+    "nabla_w": "∂C/∂w = δ·aᵀ, summed",
+    "w": "weights, after the step",
+    "b": "biases, after the step",
 }
 
 
 def meaning(name: str) -> str:
-    stem = name.rstrip("0123456789")
-    return MEANING.get(stem, "") + (f" (layer {name[len(stem) :]})" if name[len(stem) :] else "")
+    return MEANING.get(name.rstrip("0123456789"), "")
 
 
 class ShapeTable(DataTable):
@@ -35,3 +41,10 @@ class ShapeTable(DataTable):
                 f"{s.max:+.4f}",
                 meaning(s.name),
             )
+
+    def every_column(self) -> Target:
+        """The rows in view at the table's full width: all six columns must show, "what it
+        is" too (the rows themselves scroll)."""
+        height = min(self.virtual_size.height, self.scrollable_content_region.height)
+        region = Region(0, round(self.scroll_y), self.virtual_size.width, max(1, height))
+        return Target(self, region, what="the Shapes table's columns")
