@@ -5,7 +5,8 @@ Each point is (step, loss); each dot column averages the points that fall into i
 300-step curve and a 5,000-step curve both fill the width, and the noise of single mini-batches
 is smoothed away. All curves share one vertical scale, so "B ends far below A" is what the
 picture shows too; where two curves share a cell it is drawn in the foreground colour. The last
-line is a legend the caller fills in (each curve's name, and a note after it).
+line is a legend the caller fills in (each curve's name, and a note after it); with
+`wrap_legend` it takes as many lines as its entries need, each entry whole.
 """
 
 from __future__ import annotations
@@ -15,8 +16,10 @@ from collections.abc import Sequence
 from functools import reduce
 from operator import or_
 
+from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
+from textual.geometry import Region
 from textual.strip import Strip
 from textual.widget import Widget
 
@@ -106,11 +109,13 @@ class Curves(Widget):
         empty: str,
         *,
         first_step: int = 1,
+        wrap_legend: bool = False,
         name: str | None = None,
         id: str | None = None,  # noqa: A002
     ) -> None:
         super().__init__(name=name, id=id)
         self.empty, self.first_step = empty, first_step
+        self.wrap_legend = wrap_legend
         self.total = 1
         self.names: list[str] = list(names)
         self.series: dict[str, list[Point]] = {s: [] for s in self.names}
@@ -165,10 +170,9 @@ class Curves(Widget):
         return any(self.series.values())
 
     # -- drawing ------------------------------------------------------------------------------
-    def _grid(self, width: int, height: int) -> tuple[dict[str, list[list[int]]], float, float]:
-        """Braille bits per cell for each curve, and the value range."""
+    def _grid(self, width: int, rows: int) -> tuple[dict[str, list[list[int]]], float, float]:
+        """Braille bits per cell for each curve over `rows` lines, and the value range."""
         cols = max(width - GUTTER, 1)
-        rows = max(height - 1, 1)
         points = {s: bucket_means(v, self.total, 2 * cols) for s, v in self.series.items()}
         values = [v for pts in points.values() for _, v in pts]
         lo, hi = (min(values), max(values)) if values else (0.0, 1.0)
@@ -191,21 +195,23 @@ class Curves(Widget):
         if height < 2 or width <= GUTTER:
             return Strip.blank(width, self.rich_style)
         axis = self.get_component_rich_style("curves--axis")
-        styles = self._styles()
-        if y == height - 1:
-            return self._legend(width, styles, axis)
+        legend = self._legend_lines(width)
+        rows = max(height - len(legend), 1)
+        if y >= rows:
+            segments = legend[y - rows] if y - rows < len(legend) else []
+            return Strip(segments).crop(0, width).adjust_cell_length(width, axis)
         if not self.has_data:
-            text = self.empty if y == (height - 1) // 2 else ""
+            text = self.empty if y == rows // 2 else ""
             return (
                 Strip([Segment(" " * GUTTER + text, axis)])
                 .crop(0, width)
                 .adjust_cell_length(width, self.rich_style)
             )
-        bits, lo, hi = self._grid(width, height)
-        rows = height - 1
+        bits, lo, hi = self._grid(width, rows)
         label = f"{hi:5.2f}" if y == 0 else f"{lo:5.2f}" if y == rows - 1 else " " * 5
         segments = [Segment(label + "┤", axis)]
         both = self.get_component_rich_style("curves--both")
+        styles = self._styles()
         for cell in zip(*(bits[s][y] for s in self.names)):
             drawn = [s for s, b in zip(self.names, cell) if b]
             glyph = chr(BRAILLE | reduce(or_, cell, 0))
@@ -213,14 +219,37 @@ class Curves(Widget):
             segments.append(Segment(glyph if drawn else " ", style))
         return Strip(segments).simplify().adjust_cell_length(width, self.rich_style)
 
-    def _legend(self, width: int, styles: dict[str, Style], axis: Style) -> Strip:
-        segments = [Segment(" " * GUTTER, axis)]
-        for s in self.names:
-            segments.append(Segment("━━ ", styles[s]))
-            segments.append(Segment(f"{s} {self.legend[s]}".rstrip() + "   ", styles[s]))
+    def _legend_lines(self, width: int) -> list[list[Segment]]:
+        """The legend's entries (each curve's, the overlap colour's, the steps') on one line,
+        or with `wrap_legend` on as many lines of `width` as keep each entry whole."""
+        styles = self._styles()
+        axis = self.get_component_rich_style("curves--axis")
+        both = self.get_component_rich_style("curves--both")
+        entries = [
+            [
+                Segment("━━ ", styles[s]),
+                Segment(f"{s} {self.legend[s]}".rstrip() + "   ", styles[s]),
+            ]
+            for s in self.names
+        ]
         if len(self.names) > 1:  # the colour of cells that several curves pass through
-            both = self.get_component_rich_style("curves--both")
-            segments.append(Segment("━━ overlapping   ", both))
+            entries.append([Segment("━━ overlapping   ", both)])
         if self.has_data:
-            segments.append(Segment(f"steps {self.first_step}–{self.total}", axis))
-        return Strip(segments).crop(0, width).adjust_cell_length(width, axis)
+            entries.append([Segment(f"steps {self.first_step}–{self.total}", axis)])
+        lines = [[Segment(" " * GUTTER, axis)]]
+        used = GUTTER
+        for entry in entries:
+            text = "".join(segment.text for segment in entry)
+            if self.wrap_legend and used > GUTTER and used + cell_len(text.rstrip()) > width:
+                lines.append([Segment(" " * GUTTER, axis)])
+                used = GUTTER
+            lines[-1].extend(entry)
+            used += cell_len(text)
+        return lines
+
+    def legend_region(self) -> Region:
+        """Where the legend is in the widget's content, as wide as its longest line needs (so a
+        line cut at the widget's edge shows as running past it)."""
+        lines = self._legend_lines(self.size.width)
+        needed = max(cell_len("".join(s.text for s in line).rstrip()) for line in lines)
+        return Region(0, max(self.size.height - len(lines), 0), needed, len(lines))

@@ -1,4 +1,5 @@
-"""The Lab's two training-loss curves, A and B, on one scale (tui.widgets.curves draws them)."""
+"""The Lab's two training-loss curves, A and B, on one scale (tui.widgets.curves draws them);
+their legends wrap, each whole, as the lesson compares the numbers in them."""
 
 from __future__ import annotations
 
@@ -9,4 +10,6 @@ SERIES = ("A", "B")
 
 class LabCurves(Curves):
     def __init__(self, *, name: str | None = None, id: str | None = None) -> None:  # noqa: A002
-        super().__init__(SERIES, "training loss of A and B, on one scale", name=name, id=id)
+        super().__init__(
+            SERIES, "training loss of A and B, on one scale", wrap_legend=True, name=name, id=id
+        )
