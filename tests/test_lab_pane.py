@@ -1,5 +1,6 @@
 """The Lab pane, driven as a learner would: the classic cheat, stopping, the custom mask, the
-list of past comparisons, bad settings, resizes; and two snapshots before any run."""
+list of past comparisons, bad settings, resizes, keys alone, the results under a lesson; and two
+snapshots before any run."""
 
 from __future__ import annotations
 
@@ -10,10 +11,12 @@ import pytest
 from pilot_helpers import opened, ready, until
 from textual.widgets import Input, Select, Static
 
+from lessons.loader import load_lessons
 from tui.app import LearnGPTApp
 from tui.panes.lab.config import LabConfig, short_name
 from tui.panes.lab.curves import LabCurves
 from tui.panes.lab.mask_editor import MaskEditor
+from tui.panes.lesson_beside import LessonState, follow_step
 from tui.widgets.curves import bucket_means, plot_dots
 from tui.widgets.heatmap import Heatmap
 
@@ -33,6 +36,15 @@ def shown_choice(select: Select) -> str:
 
 def set_steps(pilot, steps: int) -> None:
     pilot.app.screen.query_one("#lab-steps", Input).value = str(steps)
+
+
+def screen_text(app) -> str:
+    """What the terminal shows, as text."""
+    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+
+
+def active_tab(screen) -> str:
+    return screen.query_one("#lab-tabs").active
 
 
 async def test_the_classic_cheat_end_to_end():
@@ -98,8 +110,11 @@ async def test_enter_in_the_steps_field_starts_and_quitting_mid_run_does_not_han
         await pilot.press("5", "0", "0", "0", "enter")
         assert app.screen.state == "running" and app.screen.total == 5000
         await until(pilot, lambda: len(app.screen.query_one(LabCurves).series["A"]) > 5)
-        began = time.monotonic()
+        assert app.focused.id == "lab-results-scroll"  # q is no digit for the field now
         await pilot.press("q")
+        assert "Lab: comparing A and B (step " in screen_text(app)  # quit while it runs?
+        began = time.monotonic()
+        await pilot.press("y")
     assert time.monotonic() - began < 2.0
 
 
@@ -198,6 +213,108 @@ async def test_survives_resizes_and_runs_without_colour(monkeypatch):
             await pilot.pause(0.1)
             assert app.screen.size == size
         assert screen.query_one("#lab-map-a", Heatmap).matrix is not None
+
+
+FIELDS = ("score", "mask", "positional", "residual", "dropout", "n_head")  # as on screen
+TAB_ORDER = [
+    *(f"{k}-{field}" for k in "ab" for field in FIELDS),
+    "lab-steps",
+    "lab-start",
+]
+
+
+async def test_keys_alone_run_a_and_b_change_b_and_run_again():
+    async with opened("lab", (80, 24)) as pilot:
+        app = pilot.app
+        screen = app.screen
+        order = []
+        for _ in TAB_ORDER[:-1]:
+            await pilot.press("tab")
+            order.append(app.focused.id)
+        assert order == TAB_ORDER[:-1]  # A's fields, then B's, then the steps
+        await pilot.press("3", "enter")  # the field's text is selected: 3 replaces 300
+        assert screen.state == "running" and screen.total == 3
+        assert active_tab(screen) == "lab-results"
+        assert "the verdict comes here" in screen_text(app)
+        await until(pilot, lambda: screen.state == "done")
+        await pilot.pause(0.1)
+        assert active_tab(screen) == "lab-results"  # still there when it is done
+        assert "Real words in the samples" in screen_text(app)
+        await pilot.press("e")
+        assert active_tab(screen) == "lab-setup" and app.focused.id == "a-score"
+        while app.focused.id != "b-mask":
+            await pilot.press("tab")
+        await pilot.press("enter", "down", "enter")  # open the list, anti_causal -> none
+        assert screen.query_one("#b-mask", Select).value == "none"
+        assert "They differ in: mask." in screen_text(app)
+        await pilot.press("r")  # the pane's keys work once the list has closed
+        assert active_tab(screen) == "lab-results"
+        await pilot.press("e")
+        assert active_tab(screen) == "lab-setup"
+        await pilot.press("s")
+        assert active_tab(screen) == "lab-results"
+        await until(pilot, lambda: screen.state == "done")
+        await pilot.pause(0.1)
+        assert len(screen.comparisons) == 2
+        shown = screen_text(app)
+        assert "Real words in the samples" in shown
+        assert "2. A standard vs B none, 3 steps" in shown
+
+
+async def test_the_results_scroll_from_the_keyboard():
+    async with opened("lab", (80, 24)) as pilot:
+        app = pilot.app
+        screen = app.screen
+        set_steps(pilot, 2)
+        await pilot.press("s")
+        await until(pilot, lambda: screen.state == "done")
+        await pilot.pause(0.1)
+        results = screen.query_one("#lab-results-scroll")
+        assert app.focused is results and results.scroll_y == 0
+        scale = "▁▂▃▄▅▆▇█ 1.00"  # the heatmaps' colour scale, at the bottom
+        assert scale not in screen_text(app)
+        await pilot.press("pagedown")
+        await pilot.pause(0.1)
+        assert results.scroll_y > 0
+        await pilot.press("end")
+        await pilot.pause(0.1)
+        assert results.scroll_y == results.max_scroll_y and scale in screen_text(app)
+        bottom = results.scroll_y
+        await pilot.press("pageup")
+        await pilot.pause(0.1)
+        assert 0 <= results.scroll_y < bottom
+        await pilot.press("home", "down")
+        await pilot.pause(0.1)
+        assert results.scroll_y == 1
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 36)], ids=lambda s: f"{s[0]}x{s[1]}")
+async def test_the_results_show_whole_beside_a_lesson(size):
+    """The parts of the Results a lesson points at, each wholly in view once brought there."""
+    async with opened("lab", size) as pilot:
+        app = pilot.app
+        lesson = next(lesson for lesson in load_lessons() if lesson.number == 6)
+        await follow_step(app, LessonState(lesson, 3))  # "the model cheats": anti_causal B
+        screen = app.screen
+        set_steps(pilot, 3)
+        await pilot.press("s")
+        await until(pilot, lambda: screen.state == "done")
+        curves = screen.query_one(LabCurves)
+        for name in ("curves", "legend", "verdict", "samples"):
+            screen.lesson_focus = (name,)
+            screen.bring_focus_into_view()
+            await until(pilot, lambda: not screen.focus_hidden(), timeout=5, what=name)
+            shown = screen_text(app)
+            if name == "legend":  # each legend whole, the numbers to compare in it
+                for k in "AB":
+                    assert f"━━ {k} {curves.legend[k]}" in shown
+                    assert curves.legend[k].startswith("105k params · train ")
+            if name == "samples":
+                assert "A: " in shown and "B: " in shown
+        if size == (120, 36):  # beside the lesson all four show at once
+            screen.lesson_focus = ("curves", "legend", "verdict", "samples")
+            screen.bring_focus_into_view()
+            await until(pilot, lambda: not screen.focus_hidden(), timeout=5)
 
 
 def test_the_curves_average_steps_per_column_and_stay_joined():

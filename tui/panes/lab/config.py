@@ -79,33 +79,38 @@ class LabConfig(Vertical):
 
     def compose(self) -> ComposeResult:
         k, init = self.key, self.initial
-        yield Label(f"[b]{self.variant}[/b]", classes="lab-config-title")
-        with Grid(classes="lab-config-grid"):
-            for field, choices in (("score", SCORES), ("mask", MASKS), ("positional", POSITIONALS)):
-                yield Label(LABELS[field])
+        with Vertical(classes="lab-config-fields"):  # the name and fields: a lesson's focus
+            yield Label(f"[b]{self.variant}[/b]", classes="lab-config-title")
+            with Grid(classes="lab-config-grid"):
+                for field, choices in (
+                    ("score", SCORES),
+                    ("mask", MASKS),
+                    ("positional", POSITIONALS),
+                ):
+                    yield Label(LABELS[field])
+                    yield Select(
+                        [(c, c) for c in choices],
+                        value=init[field] if isinstance(init[field], str) else "custom",
+                        allow_blank=False,
+                        id=f"{k}-{field}",
+                        compact=True,
+                    )
+                yield Label(LABELS["residual"])
+                yield Checkbox(
+                    "add x + f(x)", value=bool(init["residual"]), id=f"{k}-residual", compact=True
+                )
+                yield Label(LABELS["dropout"])
+                yield Input(
+                    f"{init['dropout']:g}", id=f"{k}-dropout", compact=True, select_on_focus=True
+                )
+                yield Label(LABELS["n_head"])
                 yield Select(
-                    [(c, c) for c in choices],
-                    value=init[field] if isinstance(init[field], str) else "custom",
+                    [(str(h), h) for h in HEADS],
+                    value=int(init["n_head"]),
                     allow_blank=False,
-                    id=f"{k}-{field}",
+                    id=f"{k}-n_head",
                     compact=True,
                 )
-            yield Label(LABELS["residual"])
-            yield Checkbox(
-                "add x + f(x)", value=bool(init["residual"]), id=f"{k}-residual", compact=True
-            )
-            yield Label(LABELS["dropout"])
-            yield Input(
-                f"{init['dropout']:g}", id=f"{k}-dropout", compact=True, select_on_focus=True
-            )
-            yield Label(LABELS["n_head"])
-            yield Select(
-                [(str(h), h) for h in HEADS],
-                value=int(init["n_head"]),
-                allow_blank=False,
-                id=f"{k}-n_head",
-                compact=True,
-            )
         editor = MaskEditor(self.block_size, id=f"{k}-mask-editor")
         editor.display = not isinstance(init["mask"], str)
         yield editor

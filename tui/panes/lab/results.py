@@ -7,13 +7,15 @@ import re
 from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.widgets import Label, Select, Static
 
 from tui.panes.lab.config import short_name
 from tui.panes.lab.curves import LabCurves
 from tui.widgets.heatmap import Heatmap
+
+SAMPLE_LEADS = {"a": "bold $primary-lighten-2", "b": "bold $warning"}  # as A's and B's curves
 
 if TYPE_CHECKING:
     from engine.compare import VariantResult
@@ -35,14 +37,11 @@ class LabResults(VerticalScroll):
         )
         with Horizontal(id="lab-samples"):
             for k in ("a", "b"):
-                with Vertical(classes=f"lab-sample-box series-{k}"):
-                    yield Label(f"{k.upper()}'s sample", classes="lab-caption")
-                    yield Static("", id=f"lab-sample-{k}", classes="lab-sample", markup=False)
+                yield Static("", id=f"lab-sample-{k}", classes="lab-sample", markup=False)
         yield Label(
             f"Attention on “{self.probe}”, last layer, head 0 "
             "(row: the character looking; column: the one looked at)",
             id="lab-maps-caption",
-            classes="lab-caption",
         )
         with Horizontal(id="lab-maps"):
             for k in ("a", "b"):
@@ -70,7 +69,9 @@ class LabResults(VerticalScroll):
         )
         for r in done.results:
             k = r.name.lower()
-            self.query_one(f"#lab-sample-{k}", Static).update(shown_sample(r.sample))
+            self.query_one(f"#lab-sample-{k}", Static).update(
+                Content.assemble((f"{r.name}: ", SAMPLE_LEADS[k]), shown_sample(r.sample))
+            )
             self.query_one(f"#lab-map-{k}", Heatmap).update_matrix(
                 r.attention,
                 vmin=0.0,
@@ -91,9 +92,10 @@ def describe(index: int, done: ComparisonDone) -> str:
 
 
 def shown_sample(text: str) -> str:
-    """The sample as it is, but with runs of blank lines cut to one (a model that cannot write
-    often emits a dozen newlines in a row)."""
-    return re.sub(r"\n{3,}", "\n\n", text.strip("\n")) or "—"
+    """The sample with its newlines as ⏎ (as the probe text is), so that both fit beside each
+    other in the few rows under a lesson; runs of blank lines are cut to one (a model that
+    cannot write often emits a dozen newlines in a row)."""
+    return re.sub(r"\n{3,}", "\n\n", text.strip("\n")).replace("\n", "⏎") or "—"
 
 
 def size(parameters: int) -> str:

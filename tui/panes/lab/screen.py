@@ -34,6 +34,7 @@ from tui.panes.lab.config import (
 )
 from tui.panes.lab.curves import LabCurves
 from tui.panes.lab.results import LabResults, describe, losses, size
+from tui.panes.lesson_focus import Target
 
 if TYPE_CHECKING:
     from engine.events import (
@@ -69,12 +70,20 @@ class LabScreen(PaneScreen):
     HELP = HELP
     CSS_PATH = "lab.tcss"
     BUTTON_PREFIX = "lab-"
+    FOCI = {
+        "setup-a": "#config-a .lab-config-fields",
+        "setup-b": "#config-b .lab-config-fields",
+        "curves": "#lab-curves",
+        "legend": "#lab-curves",  # its last lines (focus_targets)
+        "verdict": "#lab-verdict",
+        "samples": "#lab-samples",
+    }
     BINDINGS = [
         Binding("s", "start", "Start"),
         Binding("x", "stop", "Stop"),
-        Binding("n", "next_classic", "Next experiment"),
-        Binding("e", "show_tab('lab-setup')", "Setup", show=False),
-        Binding("r", "show_tab('lab-results')", "Results", show=False),
+        Binding("n", "next_classic", "Next classic"),
+        Binding("e", "show_tab('lab-setup')", "Setup"),
+        Binding("r", "show_tab('lab-results')", "Results"),
         Binding("left_square_bracket", "flip(-1)", "Previous", show=False),
         Binding("right_square_bracket", "flip(1)", "Next", show=False),
     ]
@@ -98,7 +107,7 @@ class LabScreen(PaneScreen):
         yield Label("Loading PyTorch…", id="lab-status")
         with TabbedContent(id="lab-tabs"):
             with TabPane("Setup", id="lab-setup"):
-                with VerticalScroll(id="lab-setup-scroll"):
+                with VerticalScroll(id="lab-setup-scroll", can_focus=False):
                     with Horizontal(id="lab-configs"):
                         yield LabConfig("A", STANDARD, block_size=BLOCK_SIZE, id="config-a")
                         yield LabConfig(
@@ -210,10 +219,14 @@ class LabScreen(PaneScreen):
         self.live_loss = {"A": None, "B": None}
         self.parameters, self.warnings = {}, []
         self.started_at = time.monotonic()
-        self.query_one(LabResults).clear(self.total, f"Training for {steps} steps each…")
+        self.query_one(LabResults).clear(
+            self.total,
+            f"Training for {steps} steps each: the verdict comes here when both are done "
+            "(e: back to the Setup).",
+        )
         self.query_one("#lab-history", Select).clear()  # what shows is the live run
         self.state = "running"
-        self.query_one(TabbedContent).active = "lab-results"
+        self.action_show_tab("lab-results")
         self.job.discard()  # a comparison stopped earlier says nothing more
         self.job = Job(self, "lab")
         threads = self.app.threads
@@ -238,8 +251,19 @@ class LabScreen(PaneScreen):
             )
             self.query_one("#lab-verdict", Static).update("Stopped before the end: no verdict.")
 
+    def busy_with(self) -> str | None:
+        """What quitting now would cut short (the app asks before it quits)."""
+        if self.state != "running":
+            return None
+        return f"comparing A and B (step {min(self.live_steps.values()):,} of {self.total:,})"
+
     def action_show_tab(self, tab: str) -> None:
+        """Show the tab with the keyboard's focus in it (A's first field, or the Results to
+        scroll): left on a field of a tab now hidden, Textual would move it to a sibling field,
+        and a field focused opens its tab again (`r` after a dropdown did nothing)."""
         self.query_one(TabbedContent).active = tab
+        first = "#a-score" if tab == "lab-setup" else "#lab-results-scroll"
+        self.query_one(first).focus(scroll_visible=False)
 
     def action_next_classic(self) -> None:
         if self.state == "running":
@@ -248,7 +272,7 @@ class LabScreen(PaneScreen):
         self.classic += 1
         self.query_one("#config-a", LabConfig).set_values(STANDARD)
         self.query_one("#config-b", LabConfig).set_values(model)
-        self.query_one(TabbedContent).active = "lab-setup"
+        self.action_show_tab("lab-setup")
         self.notify(f"A: standard; B: {short_name(model)}: {what}.", timeout=4)
 
     def action_flip(self, delta: int) -> None:
@@ -257,7 +281,7 @@ class LabScreen(PaneScreen):
         last = len(self.comparisons) - 1
         index = last if self.shown is None else min(max(self.shown + delta, 0), last)
         self.query_one("#lab-history", Select).value = index
-        self.query_one(TabbedContent).active = "lab-results"
+        self.action_show_tab("lab-results")
 
     @on(Select.Changed, "#lab-history")
     def on_history_changed(self, event: Select.Changed) -> None:
@@ -265,6 +289,24 @@ class LabScreen(PaneScreen):
             self.show_comparison(event.value)
 
     # -- lessons -----------------------------------------------------------------------------
+    def focus_targets(self, name: str) -> list[Target]:
+        """As FOCI says, but the legend is the curves' last lines, and B's settings lead with
+        the fields where B differs from A (they win where not all fit)."""
+        targets = super().focus_targets(name)
+        if name == "legend":
+            curves = self.query_one(LabCurves)
+            return [Target(curves, curves.legend_region(), what=name)]
+        if name == "setup-b":
+            try:
+                a = self.query_one("#config-a", LabConfig).values()
+                b = self.query_one("#config-b", LabConfig).values()
+            except LabSettingsError:
+                return targets
+            changed = differences(Variant("A", a), Variant("B", b))
+            fields = [Target(self.query_one(f"#b-{key}"), what=f"B's {key}") for key in changed]
+            return fields + targets
+        return targets
+
     def apply_lesson(self, setup: dict) -> None:
         """Set the pane up for a lesson step: `a` and `b` (each a table of changes from the
         standard GPT: score, mask, positional, residual, dropout, n_head; {} is the standard),
@@ -378,6 +420,7 @@ class LabScreen(PaneScreen):
                 self.state = "done" if self.comparisons else "idle"
                 self.set_status(f"Could not compare: {end.error}")
                 self.query_one("#lab-verdict", Static).update("")
+
 
 def compare_in_worker(a: dict[str, Any], b: dict[str, Any], steps: int, threads: int | None):  # noqa: ANN201
     """compare's events for A and B, on the app's torch threads (run in the job's worker)."""
