@@ -177,8 +177,13 @@ class LessonSidebar(Vertical):
     }
     LessonSidebar #lesson-side-keys, LessonSidebar #lesson-side-strip-keys {
         color: $text-muted;
-        width: auto;
         height: auto;
+    }
+    LessonSidebar #lesson-side-keys {
+        width: 1fr;  /* wraps in a narrow sidebar rather than losing a key */
+    }
+    LessonSidebar #lesson-side-strip-keys {
+        width: auto;
     }
     LessonSidebar #lesson-side-strip-keys {
         display: none;
