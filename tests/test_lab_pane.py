@@ -56,7 +56,7 @@ async def test_the_classic_cheat_end_to_end():
         await pilot.press("s")
         assert screen.state == "running"
         assert screen.query_one("#lab-tabs").active == "lab-results"
-        await until(pilot, lambda: screen.state == "done")
+        await until(pilot, lambda: screen.state == "done", timeout=120)  # 150 steps each
         await pilot.pause(0.1)  # one layout pass for the new content
         verdict = text_of(screen.query_one("#lab-verdict", Static))
         assert "B reads the answer from the future (it cheats)" in verdict
