@@ -121,7 +121,7 @@ def test_a_gallery_card_can_be_shown_before_it_has_mounted():
     card.show(np.linspace(0, 1, 784), index=7, label=3, guess=5, confidence=0.6)
     image = card.image.matrix  # drawn at half size, 14x14: the brightest corner stays last
     assert image.shape == (14, 14) and image[-1, -1] == image.max()
-    assert "#7 is 3: says 5" in str(card.verdict.render())
+    assert "#7 is 3\nsays 5" in str(card.verdict.render())
 
 
 async def test_a_click_on_text_that_was_just_replaced_hits_nothing():
