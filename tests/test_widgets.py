@@ -247,6 +247,28 @@ async def test_half_blocks_without_colour_still_draw_the_picture(
         assert heatmap.render_line(0).text[:4] == " █  "
 
 
+def test_the_marked_row_has_a_marker_beside_it_and_nowhere_else() -> None:
+    labelled = Heatmap(attention(), row_labels=TOKENS, marked_row=8)
+    lines = [strip.text for strip in labelled.render_all()]
+    assert lines[8].startswith("▶     it ")  # the query row: '▶', then its label
+    assert [n for n, line in enumerate(lines[:12]) if "▶" in line] == [8]
+    assert labelled.row_region(8).y == 8 and labelled.row_region(8).width == 2 + 7 + 12
+    half = Heatmap(gradient(), marked_row=5)  # two rows a line: the marker says which half
+    lines = [strip.text for strip in half.render_all()]
+    assert lines[2].startswith("▄ ") and not any(line.startswith("▀") for line in lines)
+    assert half.row_region(5).y == 2 and half.cell_at(2, 2) == (4, 0)
+    half.update_matrix(gradient())  # an update without it: no marker, no gutter
+    assert half.render_all()[0].text.startswith("▀▀") and half.grid_region.width == 28
+
+
+def test_half_blocks_keep_the_labels_two_to_a_line() -> None:
+    heatmap = Heatmap(attention(), row_labels=TOKENS, half_blocks=True)
+    assert heatmap.grid_region.height == 6  # 12 rows in 6 lines
+    lines = [strip.text for strip in heatmap.render_all()]
+    assert [line[:10] for line in lines[:3]] == ["the/pizza ", " came/out ", "   of/the "]
+    assert heatmap.cell_at(len("the/pizza "), 1) == (2, 0)
+
+
 async def test_cell_at_maps_offsets_back_in_both_modes() -> None:
     half = Heatmap(gradient())
     assert half.cell_at(5, 3) == (6, 5)

@@ -14,7 +14,7 @@ from typing import Unpack
 import numpy as np
 from rich.segment import Segment
 from textual import events
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.strip import Strip
 from textual.widget import Widget
 
@@ -37,7 +37,13 @@ from tui.widgets.colormaps import (
     normalise,
     value_range,
 )
-from tui.widgets.heatmap_labels import gutter_width, header_height, header_strip, label_text
+from tui.widgets.heatmap_labels import (
+    gutter_width,
+    header_height,
+    header_strip,
+    label_text,
+    pair_labels,
+)
 from tui.widgets.heatmap_legend import legend_strip, scale_width, title_lines
 from tui.widgets.widget_message import WidgetMessage
 from tui.widgets.widget_options import WidgetOptions
@@ -45,6 +51,8 @@ from tui.widgets.widget_options import WidgetOptions
 HIDDEN_GLYPH = "·"
 HIDDEN_FG_CODE = 0xA0A0A0
 """The light grey of the marker drawn on hidden cells."""
+MARKER = 2
+"""Columns of the marked row's gutter: '▶ ' beside its line (▀ or ▄ for a half of a line)."""
 
 
 def _rows(matrix: np.ndarray) -> int:
@@ -57,7 +65,8 @@ def _cols(matrix: np.ndarray) -> int:
 
 
 class Heatmap(Widget):
-    """A 2-D array as colours: two rows per line in half blocks, or one row per line with labels."""
+    """A 2-D array as colours: two rows per line in half blocks, or one row per line with labels
+    (or two, `half_blocks`, where a labelled matrix must fit fewer lines)."""
 
     DEFAULT_CSS = """
     Heatmap {
@@ -87,6 +96,8 @@ class Heatmap(Widget):
         cell_width: int = 1,
         title: str = "",
         masked: np.ndarray | None = None,
+        marked_row: int | None = None,
+        half_blocks: bool = False,
         **options: Unpack[WidgetOptions],
     ) -> None:
         super().__init__(**options)
@@ -99,6 +110,8 @@ class Heatmap(Widget):
         self.title = title
         self.vmin = vmin
         self.vmax = vmax
+        self.marked_row = marked_row  # drawn with a marker in the gutter, e.g. a query row
+        self.half_blocks = half_blocks
         self._row_labels: list[str] | None = None
         self._col_labels: list[str] | None = None
         self._strips: dict[tuple[int, int], Strip] = {}
@@ -144,12 +157,18 @@ class Heatmap(Widget):
         row_labels: list[str] | None = None,
         col_labels: list[str] | None = None,
         masked: np.ndarray | None = None,
+        marked_row: int | None = None,
+        half_blocks: bool | None = None,
     ) -> None:
         """Show new data and redraw.
 
         vmin/vmax default to those given to the constructor, then to the data's finite min/max.
         Labels left out keep the current ones if they still fit the new shape; [] removes them.
+        `marked_row` is marked until the next update; `half_blocks` left out stays as it is.
         """
+        self.marked_row = marked_row
+        if half_blocks is not None:
+            self.half_blocks = half_blocks
         if row_labels is None and self._row_labels is not None and matrix is not None:
             row_labels = self._row_labels if len(self._row_labels) == _rows(matrix) else None
         if col_labels is None and self._col_labels is not None and matrix is not None:
@@ -199,8 +218,24 @@ class Heatmap(Widget):
         return self._codes.shape if self._matrix is not None else (0, 0)
 
     @property
+    def _half(self) -> bool:
+        """Two matrix rows per line: always without labels, with them when asked."""
+        return self.half_blocks or not self.labelled
+
+    @property
+    def _row_texts(self) -> list[str] | None:
+        """The gutter's labels, one per line: two rows' labels in one with half blocks."""
+        if self._row_labels and self._half:
+            return pair_labels(self._row_labels)
+        return self._row_labels
+
+    @property
+    def _marker(self) -> int:
+        return 0 if self.marked_row is None else MARKER
+
+    @property
     def _gutter(self) -> int:
-        return gutter_width(self._row_labels)
+        return self._marker + gutter_width(self._row_texts)
 
     @property
     def _header_height(self) -> int:
@@ -209,9 +244,18 @@ class Heatmap(Widget):
     @property
     def _grid_size(self) -> Size:
         rows, cols = self._shape
-        if self.labelled:
-            return Size(self._gutter + cols * self.cell_width, self._header_height + rows)
-        return Size(cols * self.cell_width, math.ceil(rows / 2))
+        lines = math.ceil(rows / 2) if self._half else rows
+        return Size(self._gutter + cols * self.cell_width, self._header_height + lines)
+
+    @property
+    def grid_region(self) -> Region:
+        """The labels and cells, without the title and legend, in content coordinates."""
+        return Region(0, 0, *self._grid_size)
+
+    def row_region(self, row: int) -> Region:
+        """The line showing matrix `row`: its gutter and every cell, in content coordinates."""
+        line = row // 2 if self._half else row
+        return Region(0, self._header_height + line, self._grid_size.width, 1)
 
     def _title_lines(self, width: int) -> list[str]:
         return title_lines(self.title, self._lo, self._hi, width)
@@ -235,11 +279,8 @@ class Heatmap(Widget):
         was hit, so the upper row is returned.
         """
         rows, cols = self._shape
-        if self.labelled:
-            x, y = x - self._gutter, y - self._header_height
-            row = y
-        else:
-            row = 2 * y
+        x, y = x - self._gutter, y - self._header_height
+        row = 2 * y if self._half else y
         if x < 0 or y < 0:
             return None
         col = x // self.cell_width
@@ -291,9 +332,25 @@ class Heatmap(Widget):
             if below == len(titles) and self._has_legend():
                 return legend_strip(self.colormap, self._lo, self._hi, self.title, width)
             return Strip.blank(width, PLAIN)
-        if self.labelled:
-            return self._label_line(y)
-        return self._half_line(y)
+        header = self._header_height
+        if y < header:
+            blank = Strip([Segment(" " * self._gutter, PLAIN)], self._gutter)
+            return Strip.join([blank, header_strip(self._col_labels or [], self.cell_width, y)])
+        line = y - header
+        cells = self._half_line(line) if self._half else self._label_line(line)
+        return Strip.join([self._gutter_strip(line), cells])
+
+    def _gutter_strip(self, line: int) -> Strip:
+        """The marker, if the marked row is on this line, and the line's label."""
+        marker = " " * self._marker
+        first = 2 * line if self._half else line
+        if self._marker and self.marked_row == first:
+            marker = "▀ " if self._half else "▶ "
+        elif self._marker and self._half and self.marked_row == first + 1:
+            marker = "▄ "
+        labels = self._row_texts
+        label = labels[line].rjust(self._gutter - self._marker - 1) + " " if labels else ""
+        return Strip([Segment(marker, BOLD), Segment(label, PLAIN)], self._gutter)
 
     def _half_line(self, y: int) -> Strip:
         rows = self._rows
@@ -305,22 +362,12 @@ class Heatmap(Widget):
         shade = self._shade[2 * y : 2 * y + 2].max(axis=0)
         return shade_strip(upper, [SHADES[s] for s in shade.tolist()], self.cell_width)
 
-    def _label_line(self, y: int) -> Strip:
-        header = self._header_height
-        gutter = Strip([Segment(" " * self._gutter, PLAIN)], self._gutter) if self._gutter else None
-        if y < header:
-            return Strip.join([gutter, header_strip(self._col_labels or [], self.cell_width, y)])
-        row = y - header
-        strips = [gutter] if gutter else []
-        if self._row_labels:
-            label = self._row_labels[row].rjust(self._gutter - 1) + " "
-            strips = [Strip([Segment(label, PLAIN)], self._gutter)]
+    def _label_line(self, row: int) -> Strip:
         codes = self._rows[row]
         glyphs = self._glyphs[row]
         # Shade glyph in the cell's own colour: solid with colour, still readable without.
         fg = [HIDDEN_FG_CODE if g == HIDDEN_GLYPH else c for c, g in zip(codes, glyphs)]
-        strips.append(self._label_cells(fg, codes, glyphs))
-        return Strip.join(strips)
+        return self._label_cells(fg, codes, glyphs)
 
     def _label_cells(self, fg: list[int], bg: list[int], glyphs: list[str]) -> Strip:
         width = self.cell_width

@@ -53,3 +53,9 @@ def header_strip(col_labels: list[str], cell_width: int, y: int) -> Strip:
             (" " * pad + (s[y] if y < len(s) else " ")).ljust(cell_width) for s in col_labels
         )
     return Strip([Segment(text, BOLD)], len(text))
+
+
+def pair_labels(row_labels: list[str]) -> list[str]:
+    """Half blocks draw two rows per line: 'upper/lower', the line's two labels."""
+    pairs = zip(row_labels[::2], [*row_labels[1::2], None])
+    return [upper if lower is None else f"{upper}/{lower}" for upper, lower in pairs]
