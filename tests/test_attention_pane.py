@@ -86,7 +86,7 @@ async def test_heads_and_embeddings_tabs():
         screen = await looked(pilot)
         await pilot.press("b")
         await pilot.pause(0.2)
-        heads = screen.query("#att-heads-row Heatmap")
+        heads = screen.query("#att-heads-box Heatmap")
         assert len(heads) == 4
         await pilot.press("c")
         sin = screen.query_one("#att-embed-sinusoidal", Heatmap).matrix
@@ -182,13 +182,19 @@ def test_row_bars_show_the_stage_scores_that_softmax_turns_into_the_weights():
 
     model, tokenizer = load_model(PRETRAINED_GPT)
     look = inspect_attention(model, tokenizer, "To be, or not to be")
-    lines = row_bars(look, 0, 0, 5, stage="masked").splitlines()
-    assert "(and its masked score)" in lines[0] and "sees 6 of 19" in lines[0]
+    ids = tokenizer.encode("To be, or not to be")
+    lines = row_bars(look, ids, 0, 0, 5, stage="masked").splitlines()
+    assert "(weight, then its masked score)" in lines[0] and "sees 6 of 19" in lines[0]
+    assert lines[0].startswith(f"query 5 ',' (id {ids[5]})")
     shown = [(float(line.split()[-2]), float(line.split()[-1])) for line in lines[1:7]]
     scores = np.array([score for _, score in shown])
     softmax = np.exp(scores - scores.max()) / np.exp(scores - scores.max()).sum()
     np.testing.assert_allclose([weight for weight, _ in shown], softmax, atol=2e-3)
-    assert "score" not in row_bars(look, 0, 0, 5, stage="weights").splitlines()[0]
+    for line in lines[1:7]:  # each key with its id: "3   'b' id 41  ███..."
+        key = int(line.split()[0])
+        assert f"{look.tokens[key]!r} id {ids[key]} " in line
+    assert "its raw score" in row_bars(look, ids, 0, 0, 5, stage="scores").splitlines()[0]
+    assert "score" not in row_bars(look, ids, 0, 0, 5, stage="weights").splitlines()[0]
 
 
 async def test_a_translator_the_learner_trained_can_be_chosen(tmp_path, monkeypatch):
@@ -243,3 +249,120 @@ async def test_a_word_the_model_does_not_know_is_named_not_silently_read():
         await settled(pilot, screen, lambda s: s.inspection.unknown == ["xyzzy"])
         where = str(screen.query_one("#att-where", Label).render())
         assert "not in the vocabulary, read as <unk>: 'xyzzy'" in where
+
+
+def marker_line(screen) -> tuple[int, str]:
+    """The map's line holding the query row's marker, and the marker."""
+    heatmap = screen.query_one("#att-map", Heatmap)
+    lines = [strip.text for strip in heatmap.render_all()]
+    found = [(n, line[0]) for n, line in enumerate(lines) if line[:1] in ("▶", "▀", "▄")]
+    assert len(found) == 1, found
+    return found[0]
+
+
+async def test_the_query_row_is_marked_on_the_map_and_kept_in_its_box():
+    app = LearnGPTApp(pane="attention")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await looked(pilot)
+        assert screen.row == 35 and marker_line(screen) == (17, "▄")  # rows 34, 35: lower half
+        await pilot.press("down")
+        assert marker_line(screen) == (18, "▀")
+        box = screen.query_one("#att-map-box")
+        heatmap = screen.query_one("#att-map", Heatmap)
+        line = heatmap.region.y - box.region.y + 18  # where row 36 is in the box
+        assert 0 <= line < box.scrollable_content_region.height  # scrolled to it
+        await pilot.press("e")
+        screen.query_one("#att-sentence", Input).value = "To be, or not to be"
+        await pilot.press("enter")
+        await settled(pilot, screen, lambda s: len(s.inspection.tokens) == 19)
+        await pilot.pause(0.2)
+        assert screen.row == 18 and marker_line(screen) == (9, "▀")  # the last row, alone
+        assert heatmap.render_line(9).text.startswith("▀   e ")
+        assert heatmap.render_line(0).text.startswith("  T/o ")  # two rows' labels a line
+
+
+@pytest.mark.parametrize("size,stacked", [((80, 24), True), ((160, 40), False)])
+async def test_the_bars_go_under_a_map_too_wide_to_share_the_width(size, stacked):
+    app = LearnGPTApp(pane="attention")
+    async with app.run_test(size=size) as pilot:
+        screen = await looked(pilot)
+        await pilot.pause(0.2)
+        box, bars = screen.query_one("#att-map-box"), screen.query_one("#att-row")
+        assert (bars.region.y > box.region.y) == stacked
+        assert (bars.region.x >= box.region.right) == (not stacked)
+        heatmap = screen.query_one("#att-map", Heatmap)
+        assert box.region.contains_region(heatmap.row_region(35).translate(heatmap.region.offset))
+        lines = str(bars.render()).splitlines()  # as many keys as fit, the rest summed
+        assert lines[-1].startswith("... and") and len(lines) <= bars.region.height
+        guess = screen.query_one("#att-next")
+        assert guess.region.bottom <= screen.query_one("#att-row-box").region.bottom
+
+
+async def test_the_embeddings_are_labelled_and_scroll_with_keys():
+    app = LearnGPTApp(pane="attention")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await looked(pilot)
+        await pilot.press("e")
+        screen.query_one("#att-sentence", Input).value = "To be, or not to be"
+        await pilot.press("enter", "c")
+        await settled(pilot, screen, lambda s: len(s.inspection.tokens) == 19)
+        await pilot.pause(0.2)
+        token = screen.query_one("#att-embed-token", Heatmap)
+        labels = [token.render_line(y).text[:9] for y in range(token.grid_region.height)]
+        if token.half_blocks:  # 19 rows in fewer lines: two labels a line
+            assert labels[0] == "  0 T/1 o" and labels[5] == "10 n/11 o"
+        else:
+            assert [labels[n].split()[:2] for n in (1, 7)] == [["1", "o"], ["7", "o"]]
+        view = screen.query_one("EmbeddingsView")
+        await pilot.press("pagedown")  # nothing focused: PageDown scrolls the tab
+        assert view.scroll_y > 0
+        await pilot.press("pageup")
+        assert view.scroll_y == 0
+        box = token.parent
+        for _ in range(12):  # Tab reaches the map's box
+            await pilot.press("tab")
+            if screen.focused is box:
+                break
+        assert screen.focused is box
+        await pilot.press("right", "right", "ctrl+pagedown")
+        assert box.scroll_x > 2  # sideways: the 128 columns
+        await pilot.press("escape", "a", "down")
+        assert screen.row == 19 % 19 and screen.focused is None  # the pane's keys again
+
+
+async def test_page_keys_scroll_the_map_while_the_arrows_stay_the_panes():
+    app = LearnGPTApp(pane="attention")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await looked(pilot)
+        box = screen.query_one("#att-map-box")
+        box.focus()
+        await pilot.press("home")
+        await settled(pilot, box, lambda b: b.scroll_y == 0)
+        await pilot.press("pagedown")
+        await settled(pilot, box, lambda b: b.scroll_y > 0)
+        await pilot.press("up", "left")  # the map's box has the focus: still row and stage
+        assert (screen.row, screen.stage) == (34, "masked")
+
+
+async def test_every_head_fits_beside_the_others_and_the_translation_line_in_full():
+    app = LearnGPTApp(pane="attention")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await looked(pilot)
+        await pilot.press("b")
+        await pilot.pause(0.3)
+        heads = list(screen.query(".att-head"))
+        box = screen.query_one("#att-heads-box")
+        assert len(heads) == 4 and all(box.region.contains_region(h.region) for h in heads)
+        assert "largest weight of" in str(screen.query_one("#att-heads-note").render())
+        view = screen.query_one(TranslationView)
+        await pilot.press("d")
+        await translated(pilot, view, "342")
+        screen.query_one("#tr-words", Input).value = "nineteen hundred"
+        await pilot.press("e", "enter")
+        await translated(pilot, view, "101")
+        result = screen.query_one("#tr-result", Label)
+        line = "→ 101 · its training data writes 101 “one hundred one”"
+        assert str(result.render()) == line and result.region.width >= len(line)
+        scroll = screen.query_one("#tr-scroll")
+        await pilot.press("pagedown")
+        assert scroll.scroll_y > 0

@@ -17,8 +17,10 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
+from textual.geometry import Region
 from textual.markup import escape
 from textual.reactive import reactive
+from textual.widget import Widget
 from textual.widgets import Input, Label, Select, TabbedContent, TabPane
 
 from engine.variants import OFFERED_MASKS as MASKS
@@ -27,7 +29,9 @@ from tui.jobs import Job
 from tui.panes.attention.translation_view import TranslationView
 from tui.panes.attention.views import EmbeddingsView, HeadsView, StagesView
 from tui.panes.base import PaneScreen, pane_help
+from tui.panes.lesson_focus import Target
 from tui.widgets.form import choice
+from tui.widgets.heatmap import Heatmap
 
 if TYPE_CHECKING:
     from engine.inspect import Inspection
@@ -56,6 +60,13 @@ LESSON_TABS = {
     "translate": "att-translate",
 }
 
+PAGED = {  # the box PageUp and PageDown scroll on each tab, whatever has the focus
+    "att-stages": "#att-map-box",
+    "att-heads": "#att-heads-box",
+    "att-embed": "EmbeddingsView",
+    "att-translate": "#tr-scroll",
+}
+
 HELP = pane_help(__file__)
 
 
@@ -76,6 +87,8 @@ class AttentionScreen(PaneScreen):
         Binding("m", "next_mask", "Mask"),
         Binding("e", "edit", "Sentence"),
         Binding("escape", "leave_edit", show=False),
+        Binding("pageup", "page(-1)", "Scroll", show=False),
+        Binding("pagedown", "page(1)", "Scroll", show=False),
         *(
             Binding(key, f"show_tab('{tab}')", title, show=False)
             for key, tab, title in (
@@ -87,6 +100,20 @@ class AttentionScreen(PaneScreen):
         ),
     ]
     AUTO_FOCUS = ""  # the keys belong to the pane until the learner edits the sentence (e)
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (30, "-tall")]  # short: no blank lines between rows
+    FOCI = {  # what lesson steps point at; the maps' parts are in focus_targets
+        "heatmap": "#att-map",
+        "query-row": "#att-map",
+        "bars": "#att-row",
+        "guess": "#att-next",
+        "heads": ".att-head",
+        "embed-tokens": "#att-embed-token",
+        "embed-sum": "#att-embed-sum",
+        "embed-positions": "#att-embed-sinusoidal",
+        "translation": "#tr-result",
+        "maps": "#tr-map-1, #tr-map-2",
+        "alignment": "#tr-align",
+    }
     layer: reactive[int] = reactive(0)
     head: reactive[int] = reactive(0)
     stage: reactive[str] = reactive("weights")
@@ -101,6 +128,7 @@ class AttentionScreen(PaneScreen):
         self.tokenizer = None
         self.inspection: Inspection | None = None
         self.parts: dict[str, np.ndarray] = {}
+        self.ids: list[int] = []  # the sentence's token ids, shown beside its tokens
         self.job = Job(self, "attention")  # loading a model and every look at it
         self._asked = 0  # looks asked for: only the latest is computed
 
@@ -117,7 +145,7 @@ class AttentionScreen(PaneScreen):
             with TabPane("Stages", id="att-stages"):
                 yield StagesView()
             with TabPane("Heads", id="att-heads"):
-                yield HeadsView(id="att-heads-row")
+                yield HeadsView(id="att-heads-view")
             with TabPane("Embeddings", id="att-embed"):
                 yield EmbeddingsView()
             with TabPane("Translate", id="att-translate"):
@@ -169,21 +197,22 @@ class AttentionScreen(PaneScreen):
         self._asked += 1
         asked = self._asked
 
-        def compute() -> tuple[Inspection, dict[str, np.ndarray]] | None:
-            from engine.inspect import embeddings, inspect_attention
+        def compute() -> tuple[Inspection, dict[str, np.ndarray], list[int]] | None:
+            from engine.inspect import embeddings, encode_sentence, inspect_attention
 
             if asked != self._asked:
                 return None  # a newer look is on its way
             inspection = inspect_attention(model, tokenizer, sentence, score=score, mask=mask)
-            return inspection, embeddings(model, tokenizer, sentence)
+            ids = encode_sentence(model, tokenizer, sentence)
+            return inspection, embeddings(model, tokenizer, sentence), ids
 
         self.job.call(compute, then=self._looked, failed=self._failed)
 
-    def _looked(self, looked: tuple[Inspection, dict[str, np.ndarray]] | None) -> None:
+    def _looked(self, looked: tuple[Inspection, dict[str, np.ndarray], list[int]] | None) -> None:
         if looked is None:
             return
         first = self.inspection is None
-        self.inspection, self.parts = looked
+        self.inspection, self.parts, self.ids = looked
         n = len(self.inspection.tokens)
         # Set quietly and draw once below: a watcher drawing in between would pair the new
         # look with the old sentence's row.
@@ -231,7 +260,8 @@ class AttentionScreen(PaneScreen):
             else:
                 self.action_show_tab(tab)
         if "words" in setup:
-            self.query_one(TranslationView).translate(str(setup["words"]))
+            translator = self.query_one(TranslationView)
+            translator.translate(str(setup["words"]), then=self.bring_focus_into_view)
             self.action_show_tab("att-translate")
         if "stage" in setup:
             if setup["stage"] in STAGES:
@@ -294,6 +324,25 @@ class AttentionScreen(PaneScreen):
         if "row" in view:
             n = len(look.tokens)
             self.row = min(max(view["row"] + n if view["row"] < 0 else view["row"], 0), n - 1)
+        self.call_after_refresh(self.bring_focus_into_view)  # the view is in: now it can show
+
+    # -- what lesson steps point at ----------------------------------------------------------
+    def focus_targets(self, name: str) -> list[Target]:
+        """The map's grid (not its title and scale), the query row's line, the left columns
+        of an embedding (they scroll sideways) and, for the rest, the widgets FOCI names."""
+        if name not in ("heatmap", "query-row") and not name.startswith("embed-"):
+            targets = [Target(widget, what=name) for widget in self.query(self.FOCI[name])]
+            if not targets:
+                raise LookupError(f"no {name} on the Attention pane yet")
+            return targets
+        heatmap = self.query_one(self.FOCI[name], Heatmap)
+        if name == "query-row":
+            return [Target(heatmap, heatmap.row_region(self.row), f"query row {self.row}")]
+        region = heatmap.grid_region
+        if name.startswith("embed-") and isinstance(heatmap.parent, Widget):
+            box = heatmap.parent.scrollable_content_region.width
+            region = Region(0, 0, min(region.width, box), region.height)
+        return [Target(heatmap, region, name)]
 
     # -- drawing -----------------------------------------------------------------------------
     def redraw(self) -> None:
@@ -305,13 +354,15 @@ class AttentionScreen(PaneScreen):
         if look.unknown:  # read as <unk>: its weights say nothing about the word itself
             words = ", ".join(repr(word) for word in look.unknown)
             unknown = f"  [$warning]not in the vocabulary, read as <unk>: {escape(words)}[/]"
+        token = escape(repr(look.tokens[self.row]))
         self.query_one("#att-where", Label).update(
             f"layer {self.layer + 1}/{layers}  head {self.head + 1}/{heads}  "
-            f"[b]{self.stage}[/b]  row {self.row}{unknown}"
+            f"[b]{self.stage}[/b]  row {self.row} {token}{unknown}"
         )
-        self.query_one(StagesView).show(look, self.layer, self.head, self.stage, self.row)
+        stages = self.query_one(StagesView)
+        stages.show(look, self.ids, self.layer, self.head, self.stage, self.row)
         self.query_one(HeadsView).show(look.layers[self.layer]["weights"])
-        self.query_one(EmbeddingsView).show(self.parts)
+        self.query_one(EmbeddingsView).show(self.parts, look.tokens)
 
     def watch_layer(self) -> None:
         self.redraw()
@@ -361,6 +412,14 @@ class AttentionScreen(PaneScreen):
 
     def action_show_tab(self, tab: str) -> None:
         self.query_one("#att-tabs", TabbedContent).active = tab
+
+    def action_page(self, direction: int) -> None:
+        """PageUp, PageDown: scroll the tab's main view, whichever widget has the focus."""
+        box = self.query_one(PAGED[self.query_one("#att-tabs", TabbedContent).active])
+        if direction > 0:
+            box.scroll_page_down(animate=False)
+        else:
+            box.scroll_page_up(animate=False)
 
     @on(TabbedContent.TabActivated, "#att-tabs")
     def on_tab_shown(self, event: TabbedContent.TabActivated) -> None:

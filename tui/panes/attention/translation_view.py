@@ -10,6 +10,7 @@ alignment appear in the last layer. The translator loads and runs through the vi
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -56,11 +57,10 @@ class TranslationView(Vertical):
 
     DEFAULT_CSS = """
     TranslationView { height: 1fr; }
-    TranslationView #tr-inputs { height: 1; margin-bottom: 1; }
-    TranslationView #tr-words { width: 36; margin-right: 1; }
-    TranslationView #tr-result { width: 1fr; }
-    TranslationView #tr-models { height: 1; }
-    TranslationView #tr-model { width: 40; }
+    TranslationView #tr-inputs { height: 1; }
+    TranslationView #tr-words { width: 1fr; max-width: 44; margin-right: 2; }
+    TranslationView #tr-model { width: 30; }
+    TranslationView #tr-result { width: 1fr; margin-top: 1; }
     TranslationView #tr-layers { height: auto; }
     TranslationView .tr-layer { width: auto; height: auto; margin-right: 2; }
     TranslationView #tr-align { width: 1fr; height: auto; }
@@ -76,15 +76,15 @@ class TranslationView(Vertical):
         self.loaded: tuple[str, object] | None = None  # (which, model): the last one loaded
         self.translation: Translation | None = None
         self.offered: list[str] = [SHIPPED]  # the translators the select lists
+        self._then: Callable[[], None] | None = None  # to run once the translation is drawn
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="tr-inputs"):
             yield Input(EXAMPLE_WORDS, id="tr-words", compact=True)
-            yield Label("Loading the translator…", id="tr-result")
-        with Horizontal(id="tr-models"):
             yield Label("translator ")
             yield choice([("shipped (numbers-seq2seq)", SHIPPED)], SHIPPED, "tr-model")
-        with VerticalScroll():
+        yield Label("Loading the translator…", id="tr-result")
+        with VerticalScroll(id="tr-scroll"):
             yield Static(
                 "Cross-attention: a column per digit written (decoder query), a row per "
                 "source word (encoder key); each column sums to 1.",
@@ -99,11 +99,14 @@ class TranslationView(Vertical):
             yield Label("every head, layer by layer", classes="tr-title")
             yield Vertical(id="tr-heads")
 
-    def translate(self, words: str | None = None) -> None:
-        """Translate `words` (or what the box holds) in a worker; the maps follow."""
+    def translate(self, words: str | None = None, then: Callable[[], None] | None = None) -> None:
+        """Translate `words` (or what the box holds) in a worker; the maps follow, then `then`
+        (a lesson's step brings what it points at into view once it is drawn)."""
         box = self.query_one("#tr-words", Input)
         if words is not None:
             box.value = words
+        if then is not None:  # a second ask before this one is drawn keeps it
+            self._then = then
         self._offer_runs()
         self._run(box.value, str(self.query_one("#tr-model", Select).value))
 
@@ -155,6 +158,9 @@ class TranslationView(Vertical):
             )
         self.query_one("#tr-align", Static).update(alignment_lines(t))
         self._draw_heads(digits)
+        if self._then is not None:
+            then, self._then = self._then, None
+            self.call_after_refresh(then)
 
     def _draw_heads(self, digits: list[str]) -> None:
         t = self.translation
