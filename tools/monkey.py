@@ -49,14 +49,6 @@ KEYS = (
         "backspace",
         "ctrl+s",
         "ctrl+o",
-        "ctrl+n",  # the lesson followed: next, back, fold, move, scroll, set up afresh
-        "ctrl+r",
-        "ctrl+l",
-        "ctrl+t",
-        "ctrl+down",
-        "G",
-        "pageup",
-        "pagedown",
         "0",
         "-",
     ]

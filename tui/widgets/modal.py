@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from textual.await_complete import AwaitComplete
-from textual.command import CommandPalette
+from textual.command import CommandList, CommandPalette
 from textual.screen import Screen
 
 
@@ -26,3 +26,10 @@ class ClosesOnce:
 
 class Palette(ClosesOnce, CommandPalette):
     """Textual's command palette (ctrl+p), closing once (two clicks on its background)."""
+
+    def _action_command_list(self, action: str) -> None:
+        """PageUp/PageDown on a list with nothing in it: Textual 8.2.8 looks up line 0 of an
+        empty list and crashes (the monkey found it); with nothing to move through, do nothing."""
+        if self.query_one(CommandList).option_count == 0:
+            return
+        super()._action_command_list(action)

@@ -57,6 +57,7 @@ class DigitGallery(Vertical, can_focus=True):
         self.images = np.zeros((0, 784), dtype=np.float32)
         self.labels = np.zeros(0, dtype=np.int64)
         self.outputs = np.zeros((0, 10), dtype=np.float32)
+        self._remounting = False  # cards are being replaced (resizes and pages come fast)
 
     def compose(self) -> ComposeResult:
         yield Label(EMPTY, id="gallery-status")
@@ -94,10 +95,12 @@ class DigitGallery(Vertical, can_focus=True):
         grid.styles.grid_size_columns = columns
         cards = list(grid.query(DigitCard))
         if len(cards) != len(shown):
+            if self._remounting:
+                return  # one remount at a time: the one under way refreshes the cards after
+            self._remounting = True
             grid.remove_children()
-            cards = [DigitCard() for _ in shown]
-            grid.mount_all(cards)
-            self.call_after_refresh(self.refresh_cards)
+            grid.mount_all([DigitCard() for _ in shown])
+            self.call_after_refresh(self._remounted)
             return
         for card, i in zip(cards, shown):
             out = self.outputs[i]
@@ -115,6 +118,10 @@ class DigitGallery(Vertical, can_focus=True):
                 f"{what}: page {self.page + 1} of {pages}  ({wrong} of {len(self.labels)} wrong)"
                 "   ←/→ page, m mistakes only"
             )
+
+    def _remounted(self) -> None:
+        self._remounting = False
+        self.refresh_cards()
 
     def on_resize(self) -> None:
         self.refresh_cards()
