@@ -108,7 +108,7 @@ async def test_step_fills_the_shape_inspector():
         rows = [table.get_row_at(i) for i in range(table.row_count)]
         shapes = {row[0]: row[1] for row in rows}
         assert shapes["x"] == "784 x 10" and shapes["nabla_w2"] == "30 x 784"
-        assert len(rows) == 11
+        assert len(rows) == 15  # x, z, a, delta, nabla per layer, then w and b beside their nablas
         assert app.screen.query_one("TabbedContent").active == "tab-shapes"
 
 
@@ -184,7 +184,7 @@ async def test_survives_resizes_and_runs_without_colour(monkeypatch):
             await pilot.press(tab)
             await pilot.pause(0.1)
             assert app.screen.size == size
-        assert app.screen.query_one("#shapes").row_count == 11
+        assert app.screen.query_one("#shapes").row_count == 15
 
 
 async def test_the_gallery_pages_and_shows_only_mistakes():
