@@ -452,7 +452,7 @@ def said(app, path: Path) -> list[str]:
 
 
 def gpt_text(screen) -> str:
-    return str(screen.query_one("#copy-gpt-text", Static).render())
+    return str(screen.query_one("#copy-gpt-losses", Static).render())
 
 
 async def test_the_sampling_pane_says_what_is_wrong_in_one_line_and_goes_on(
