@@ -12,6 +12,7 @@ from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
+from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Button, Header, Select, TabbedContent, TabPane
@@ -33,15 +34,34 @@ def pane_help(module_file: str) -> str:
 
 
 def open_tabs_around(widget: Widget) -> None:
-    """Make every tab that holds `widget` the active one of its TabbedContent."""
+    """Make every tab that holds `widget` the active one of its TabbedContent. Keyboard focus
+    left in a tab this hides moves into the tab opened, so that keys keep reaching what shows
+    (focus in a hidden tab would open that tab again)."""
     tab_pane: TabPane | None = None
     for ancestor in widget.ancestors:
         if isinstance(ancestor, TabPane):
             tab_pane = ancestor
         elif isinstance(ancestor, TabbedContent) and tab_pane is not None:
             if ancestor.active != tab_pane.id:
+                hides_focus = _in_other_tab(widget.screen.focused, ancestor, tab_pane)
                 ancestor.active = tab_pane.id or ""
+                if hides_focus:
+                    first = next((w for w in tab_pane.query("*") if w.focusable), None)
+                    if first is not None:
+                        first.focus(scroll_visible=False)
             tab_pane = None
+
+
+def _in_other_tab(focused: Widget | None, tabs: TabbedContent, opened: TabPane) -> bool:
+    """Whether `focused` sits in one of `tabs`' panes other than `opened` (not on its tab bar)."""
+    if focused is None or opened in focused.ancestors_with_self:
+        return False
+    for ancestor in focused.ancestors_with_self:
+        if ancestor is tabs:
+            return False
+        if isinstance(ancestor, TabPane) and tabs in ancestor.ancestors:
+            return True
+    return False
 
 
 class PaneScreen(Screen):
@@ -140,7 +160,7 @@ class PaneScreen(Screen):
         for name in reversed(self.lesson_focus):
             try:
                 targets = self.focus_targets(name)
-            except (KeyError, LookupError):
+            except (KeyError, LookupError, NoMatches):
                 continue  # not there yet (a view still loading): the pane calls again
             for target in reversed(targets):
                 open_tabs_around(target.widget)

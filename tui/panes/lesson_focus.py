@@ -28,11 +28,14 @@ class Target:
 
 
 def scroll_into_view(target: Target) -> None:
-    """Scroll each container holding the target so that the target shows, innermost first."""
+    """Scroll each container holding the target so that the target shows, innermost first
+    (the target widget itself first when it scrolls its own content, as a table does)."""
     widget = target.widget
     if target.region is None:
         widget.screen.scroll_to_widget(widget, animate=False, immediate=True)
         return
+    if widget.is_scrollable:  # a table scrolling its own rows: the region first, inside it
+        widget.scroll_to_region(target.region, animate=False, immediate=True, force=True)
     gutter = widget.styles.gutter
     region = target.region.translate(
         widget.virtual_region.offset + Offset(gutter.left, gutter.top) - widget.scroll_offset

@@ -13,12 +13,10 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Any
 
-from rich.cells import cell_len
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.geometry import Region
 from textual.widgets import (
     Button,
     Input,
@@ -36,8 +34,9 @@ from tui.panes.digits.digit_canvas import DigitCanvas
 from tui.panes.digits.digit_gallery import DigitGallery
 from tui.panes.digits.draw_pad import DrawPad
 from tui.panes.digits.full_mnist import FullMnist, Looked, look
+from tui.panes.digits.lesson_steps import FOCI, apply_digits_lesson, digits_targets
 from tui.panes.digits.neuron_grid import NeuronGrid
-from tui.panes.digits.settings import DEFAULTS, MLPSettings
+from tui.panes.digits.settings import MLPSettings
 from tui.panes.digits.shape_table import ShapeTable
 from tui.panes.digits.train_charts import TrainCharts
 from tui.panes.lesson_focus import Target
@@ -53,32 +52,9 @@ if TYPE_CHECKING:
 
 GALLERY_SIZE = 1000  # test digits the gallery shows answers for
 VIEW_SECONDS = 1.0  # while training, redraw the views of the weights at most this often
-LESSON_KEYS = ("tab", "settings")  # what a lesson step may set here (apply_lesson)
-LESSON_TABS = {
-    "train": "tab-train",
-    "gallery": "tab-gallery",
-    "neurons": "tab-neurons",
-    "shapes": "tab-shapes",
-    "draw": "tab-draw",
-}
-
 SHAPES_PROMPT = "Press n (Step) to apply one mini-batch and see every tensor it makes."
-CHARTS = {"accuracy": ("#acc-label", "#acc-chart"), "cost": ("#loss-label", "#loss-chart")}
 
 HELP = pane_help(__file__)
-
-
-def epoch_lines(log: Log) -> Target:
-    """The log's "Epoch 0: 1513 / 2000" lines, as many of the last as its box holds, each
-    whole (the whole log while it has none)."""
-    lines = [str(line) for line in log.lines]
-    rows = [i for i, line in enumerate(lines) if line.startswith("Epoch ")]
-    if not rows:
-        return Target(log, what="log")
-    last = rows[-1]
-    first = max(rows[0], last - log.scrollable_content_region.height + 1)
-    width = max(cell_len(line) for line in lines[first : last + 1])
-    return Target(log, Region(0, first, width, last - first + 1), what="the epoch lines")
 
 
 class DigitsScreen(RunPane):
@@ -103,16 +79,7 @@ class DigitsScreen(RunPane):
             )
         ),
     ]
-    FOCI = {
-        "settings": "#settings",
-        "status": "#full-line",
-        "log": "#epoch-log",
-        "gallery": "#gallery",
-        "draw-bars": "#draw-bars",
-        "shapes": "#shapes",
-        "shapes-line": "#shapes-status",
-        **{name: label for name, (label, _) in CHARTS.items()},
-    }
+    FOCI = FOCI
 
     def __init__(self) -> None:
         super().__init__(name="digits")
@@ -291,48 +258,10 @@ class DigitsScreen(RunPane):
 
     # -- lessons -----------------------------------------------------------------------------
     def focus_targets(self, name: str) -> list[Target]:
-        """A chart is its label and its line; the log, its epoch lines; Shapes, every column."""
-        if name in CHARTS:
-            return [Target(self.query_one(part), what=f"{name} {part}") for part in CHARTS[name]]
-        if name == "log":
-            return [epoch_lines(self.query_one("#epoch-log", Log))]
-        if name == "shapes":
-            return [self.query_one(ShapeTable).every_column()]
-        return super().focus_targets(name)
+        return digits_targets(self, name) or super().focus_targets(name)
 
     def apply_lesson(self, setup: dict) -> None:
-        """Set the pane up for a lesson step: `tab` (train, gallery, neurons, shapes, draw) and
-        `settings` (the fields on the left: sizes, epochs, mini_batch_size, eta, seed, cost,
-        data). Nothing starts: the step tells the learner which key to press."""
-        setup = self.lesson_keys(setup, LESSON_KEYS)
-        settings = setup.get("settings", {})
-        if not isinstance(settings, dict):
-            self.lesson_problem("Lesson settings for Digits must be a table; ignored.")
-            settings = {}
-        for key, value in settings.items():
-            self._lesson_setting(key, value)
-        if settings and self.state in ("running", "paused"):
-            self.notify("A run is in progress: x stops it, then s starts one with these settings.")
-        if "tab" in setup:
-            tab = LESSON_TABS.get(str(setup["tab"]))
-            if tab is None:
-                self.lesson_problem(
-                    f"Digits has no tab {setup['tab']!r}: choose {', '.join(LESSON_TABS)}."
-                )
-            else:
-                self.action_show_tab(tab)
-
-    def _lesson_setting(self, key: str, value: object) -> None:
-        if key in ("cost", "data"):
-            self.lesson_select(self.query_one(f"#set-{key}", Select), value, key)
-        elif key in DEFAULTS:
-            if key == "sizes" and isinstance(value, (list, tuple)):
-                value = ",".join(str(v) for v in value)
-            self.query_one(f"#set-{key}", Input).value = str(value)
-        else:
-            self.lesson_problem(
-                f"Digits has no setting {key!r} (it has {', '.join([*DEFAULTS, 'cost', 'data'])})."
-            )
+        apply_digits_lesson(self, setup)
 
     # -- what the job hands back (on the UI thread) ------------------------------------------
     def _begun(self, begun: tuple[MLPRun, list[tuple[int, int]]]) -> None:
