@@ -159,6 +159,19 @@ class Lesson:
         """The panes its steps use, in the order they first appear."""
         return list(dict.fromkeys(step.pane for step in self.steps))
 
+    def setup_through(self, index: int) -> dict[str, Any]:
+        """What step `index` finds its pane set to when the learner came through the steps
+        before it: their setups on the same pane, in order, each key as the last step to
+        set it left it (a table such as the Lab's `b` whole: `b = {}` means the standard
+        model again). A learner who jumps to a step, or comes back to it after a restart,
+        gets the pane the lesson built up to it."""
+        pane = self.steps[index].pane
+        merged: dict[str, Any] = {}
+        for step in self.steps[: index + 1]:
+            if step.pane == pane:
+                merged.update(step.setup)
+        return merged
+
 
 def split_front_matter(text: str, where: str) -> tuple[str, str]:
     """(front matter, body) of a lesson file's text."""

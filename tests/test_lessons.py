@@ -164,6 +164,33 @@ async def test_g_on_the_step_followed_keeps_the_learners_changes_and_G_sets_it_u
         assert app.lesson.step == 3
 
 
+def test_a_step_inherits_the_setups_of_the_steps_before_it_on_its_pane():
+    one = get_lesson("1")
+    assert "settings" not in one.steps[1].setup  # "Feedforward" sets only its tab
+    assert one.setup_through(1)["settings"]["epochs"] == 3  # the first step's three epochs
+    assert one.setup_through(1)["tab"] == "train"
+    assert one.setup_through(3)["tab"] == "gallery"  # a later key wins
+    seven = get_lesson("7")  # the Lab's b is a whole model: residual off, one head again
+    assert seven.setup_through(2)["b"] == {"residual": False}
+    assert "sentence" not in seven.setup_through(2)  # step 1 sets the Attention pane up
+
+
+async def test_jumping_to_a_step_sets_the_pane_up_as_the_lesson_built_it():
+    app = LearnGPTApp(pane="lessons")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("n", "g")  # lesson 1, step 2, straight from the list
+        epochs = app.screen.query_one("#set-epochs", Input)
+        assert app.current_mode == "digits" and epochs.value == "3"  # not the default 30
+        epochs.value = "7"
+        await pilot.press("ctrl+n")  # stepping on applies only the next step's own setup
+        assert epochs.value == "3"  # step 3 sets the epochs itself
+        epochs.value = "7"
+        await pilot.press("ctrl+n")  # step 4 sets only its tab: the learner's 7 stays
+        assert epochs.value == "7"
+        await pilot.press("ctrl+r")  # back: step 3 as the lesson built it
+        assert epochs.value == "3"
+
+
 async def test_a_setup_a_pane_does_not_know_is_one_warning_each():
     app = LearnGPTApp(pane="digits")
     async with app.run_test(size=(100, 30)) as pilot:

@@ -23,6 +23,8 @@ from tui.panes.lesson_focus import Target, hidden_part, scroll_into_view
 from tui.widgets.pane_footer import PaneFooter
 from tui.widgets.pane_tabs import PaneTabs
 
+HEADER_FROM_HEIGHT = 30  # rows: a shorter terminal hides the header
+
 
 def pane_help(module_file: str) -> str:
     """The pane's `?` text: help.md beside its screen module (content, kept out of the code),
@@ -124,11 +126,13 @@ class PaneScreen(Screen):
     lesson_focus: tuple[str, ...] = ()  # what the step followed points at (its focus names)
 
     @on(events.ScreenResume)
-    def _lesson_on_resume(self) -> None:
-        self.show_lesson()
-
     @on(events.Resize)
-    def _lesson_on_resize(self) -> None:
+    def _fit_to_size(self) -> None:
+        """The lesson placed for this size, and the header's row given to the pane on a
+        short terminal (its title is the app's name: the pane tabs say where you are)."""
+        short = self.size.height < HEADER_FROM_HEIGHT
+        self.set_class(short, "-short")  # the docks below the header move up (app.tcss)
+        self.query_one(Header).display = not short
         self.show_lesson()
 
     def show_lesson(self) -> None:
@@ -165,6 +169,12 @@ class PaneScreen(Screen):
             for target in reversed(targets):
                 open_tabs_around(target.widget)
                 self.call_after_refresh(scroll_into_view, target)
+
+    def keep_focus_in_view(self, *names: str) -> None:
+        """A view the step points at has new content (an epoch's line, a run's verdict):
+        bring the focus into view again, after the layout has taken the new content in."""
+        if any(name in self.lesson_focus for name in names):
+            self.call_after_refresh(self.bring_focus_into_view)
 
     def focus_hidden(self) -> list[str]:
         """What of the step's focus is not in view now, one line each (none: all of it is)."""
@@ -225,7 +235,7 @@ class PaneScreen(Screen):
             self.notify("This is the lesson's first step.", timeout=3)
             return
         state.step = step
-        await follow_step(self.app, state)
+        await follow_step(self.app, state, stepped=delta == 1)
 
     def lesson_scroll_box(self) -> VerticalScroll | None:
         """Where the lesson's text scrolls on this screen (the sidebar's, if it has one)."""

@@ -66,9 +66,13 @@ def record_seen(app: App, lesson: int, step: int, followed: bool = False) -> Non
         app.call_from_thread(app.notify, warning, severity="warning", timeout=8)
 
 
-async def follow_step(app: App, state: LessonState, *, set_up: bool = True) -> None:
+async def follow_step(
+    app: App, state: LessonState, *, set_up: bool = True, stepped: bool = False
+) -> None:
     """Make `state` the lesson followed and open its step's pane; `set_up` also sets the pane
-    up for the step (a learner coming back to the step as they left it keeps their changes)."""
+    up for the step (a learner coming back to the step as they left it keeps their changes).
+    `stepped`: reached from the step before, so only this step's own setup applies (what
+    the learner did there stays); otherwise the pane gets what the lesson built up to it."""
     from tui.panes.base import PaneScreen
 
     app.lesson = state  # type: ignore[attr-defined] - app-level state, read by every pane
@@ -92,7 +96,7 @@ async def follow_step(app: App, state: LessonState, *, set_up: bool = True) -> N
         app.notify(f"The {step.pane} pane cannot be set up by a lesson.", severity="warning")
         return
     try:
-        apply(dict(step.setup))
+        apply(dict(step.setup) if stepped else state.lesson.setup_through(state.step))
     except Exception as exc:  # a lesson must never end the app with a traceback
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
         app.notify(f"Could not set up this step: {first}", severity="error")
@@ -121,6 +125,9 @@ class LessonSidebar(Vertical):
         margin-top: 2;
         padding: 0 0 3 1;
         border-left: vkey $accent;
+    }
+    .-short LessonSidebar.-beside {
+        margin-top: 1;  /* no header on a short terminal: below the pane tabs only */
     }
     LessonSidebar.-below {
         dock: bottom;

@@ -13,9 +13,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from textual.errors import NoWidget
-from textual.geometry import Offset, Region
+from textual.geometry import Offset, Region, Spacing
 from textual.screen import Screen
 from textual.widget import Widget
+from textual.widgets import DataTable
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,10 @@ def scroll_into_view(target: Target) -> None:
         widget.screen.scroll_to_widget(widget, animate=False, immediate=True)
         return
     if widget.is_scrollable:  # a table scrolling its own rows: the region first, inside it
-        widget.scroll_to_region(target.region, animate=False, immediate=True, force=True)
+        header = widget.header_height if isinstance(widget, DataTable) and widget.show_header else 0
+        widget.scroll_to_region(
+            target.region, spacing=Spacing(top=header), animate=False, immediate=True, force=True
+        )
     gutter = widget.styles.gutter
     region = target.region.translate(
         widget.virtual_region.offset + Offset(gutter.left, gutter.top) - widget.scroll_offset

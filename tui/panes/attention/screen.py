@@ -329,7 +329,8 @@ class AttentionScreen(PaneScreen):
     # -- what lesson steps point at ----------------------------------------------------------
     def focus_targets(self, name: str) -> list[Target]:
         """The map's grid (not its title and scale), the query row's line, the left columns
-        of an embedding (they scroll sideways) and, for the rest, the widgets FOCI names."""
+        of an embedding (they scroll sideways) with its title, and, for the rest, the widgets
+        FOCI names."""
         if name not in ("heatmap", "query-row") and not name.startswith("embed-"):
             targets = [Target(widget, what=name) for widget in self.query(self.FOCI[name])]
             if not targets:
@@ -342,6 +343,9 @@ class AttentionScreen(PaneScreen):
         if name.startswith("embed-") and isinstance(heatmap.parent, Widget):
             box = heatmap.parent.scrollable_content_region.width
             region = Region(0, 0, min(region.width, box), region.height)
+            cell = next(a for a in heatmap.ancestors if a.has_class("embed-cell"))
+            title = cell.query_one(".embed-title")
+            return [Target(heatmap, region, name), Target(title, what=f"{name} title")]
         return [Target(heatmap, region, name)]
 
     # -- drawing -----------------------------------------------------------------------------

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 BAR = 12
 TOP = 12  # the most keys listed under a query
 LABELLED_UP_TO = 24  # tokens: beyond this the heatmap drops its labels and halves its height
-GUESS = "guess for the next token: "
+GUESS = "next after the last token: "  # the model's guess, whichever row is shown
 BARS_WIDTH = 44  # columns the bars need beside the map; fewer and they go under it
 STAGE_TITLES = {
     "scores": "raw scores q·kᵀ (or the variant's similarity)",
@@ -38,10 +38,11 @@ STAGE_TITLES = {
 }
 BEFORE_SOFTMAX = {"scores": "raw score", "scaled": "scaled score", "masked": "masked score"}
 EMBEDDINGS = (  # two by two: what goes in, then the two kinds of position rows
-    ("token", "token embeddings wte[token] of the sentence"),
-    ("sum", "what enters block 1: token + position"),
-    ("position", "this model's own position encodings"),
-    ("sinusoidal", "the sin/cos table for these positions"),
+    # short titles, one line each at 80 columns: a lesson needs a map with its title in view
+    ("token", "token embeddings wte[token]"),
+    ("sum", "into block 1: token + position"),
+    ("position", "this model's learned positions"),
+    ("sinusoidal", "the sin/cos table, same positions"),
 )
 
 
@@ -266,7 +267,7 @@ class EmbeddingsView(ScrollableContainer):
         with Container(id="att-embed-grid"):
             for key, title in EMBEDDINGS:
                 with Vertical(classes="embed-cell"):
-                    yield Label(title, classes="embed-title")
+                    yield Label(title, classes="embed-title", markup=False)  # "[token]" is no style
                     with ScrollableContainer(classes="embed-box"):
                         yield Heatmap(None, id=f"att-embed-{key}", colormap="diverging")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Label, Static
 
 from tui.panes.digits.digit_canvas import DigitCanvas
@@ -24,9 +24,13 @@ def output_bars(outputs: np.ndarray) -> str:
 
 
 class DrawPad(Horizontal):
+    """The canvas scrolls in its own box on a short pane, and the answer stays put beside
+    it: drawing near the canvas's bottom never scrolls the bars away."""
+
     def compose(self) -> ComposeResult:
-        yield DigitCanvas(id="canvas")
-        with Vertical(id="draw-answer"):  # the bars first: on a short pane they still show
+        with VerticalScroll(id="draw-scroll"):
+            yield DigitCanvas(id="canvas")
+        with VerticalScroll(id="draw-answer"):  # the bars first: on a short pane they show
             yield Static(output_bars(np.zeros(10)), id="draw-bars")
             yield Label(
                 "Draw a digit with the mouse (or arrows + space); c clears.", id="draw-verdict"

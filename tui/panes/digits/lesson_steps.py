@@ -33,6 +33,7 @@ FOCI = {
     "draw-bars": "#draw-bars",
     "shapes": "#shapes",
     "shapes-line": "#shapes-status",
+    "gradients": "#shapes",
     **{name: label for name, (label, _) in CHARTS.items()},
 }
 
@@ -59,6 +60,8 @@ def digits_targets(pane: DigitsScreen, name: str) -> list[Target] | None:
         return [epoch_lines(pane.query_one("#epoch-log", Log))]
     if name == "shapes":
         return [pane.query_one(ShapeTable).every_column()]
+    if name == "gradients":  # the backward pass's rows, with the weights they correct
+        return [pane.query_one(ShapeTable).rows_from("nabla_b3", "w2")]
     return None
 
 

@@ -117,7 +117,7 @@ class DigitsScreen(RunPane):
             with TabPane("Shapes", id="tab-shapes"):
                 yield Label(SHAPES_PROMPT, id="shapes-status")
                 yield ShapeTable(id="shapes")
-            with TabPane("Draw", id="tab-draw"), VerticalScroll(id="draw-scroll"):
+            with TabPane("Draw", id="tab-draw"):
                 yield DrawPad(id="draw")
 
     def on_mount(self) -> None:
@@ -321,6 +321,7 @@ class DigitsScreen(RunPane):
                 self.accuracy.append((event.correct, event.total))
         self.query_one(TrainCharts).show_accuracy(self.accuracy)
         self.refresh_views()
+        self.keep_focus_in_view("log", "accuracy", "cost")
 
     def _stepped(self, stepped: tuple[MLPRun, list, list[TensorSummary]]) -> None:
         run, events, summaries = stepped

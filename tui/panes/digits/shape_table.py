@@ -48,3 +48,13 @@ class ShapeTable(DataTable):
         height = min(self.virtual_size.height, self.scrollable_content_region.height)
         region = Region(0, round(self.scroll_y), self.virtual_size.width, max(1, height))
         return Target(self, region, what="the Shapes table's columns")
+
+    def rows_from(self, first: str, last: str) -> Target:
+        """The rows `first` to `last` (tensor names) across every column, the header's line
+        above them counted in: the lesson compares them (nabla_w2 beside w2)."""
+        names = [str(self.get_row_at(i)[0]) for i in range(self.row_count)]
+        if first not in names or last not in names:
+            return self.every_column()
+        top, bottom = names.index(first), names.index(last)
+        rows = Region(0, self.header_height + top, self.virtual_size.width, bottom - top + 1)
+        return Target(self, rows, what=f"the Shapes rows {first} to {last}")
