@@ -39,7 +39,7 @@ class LabResults(VerticalScroll):
             for k in ("a", "b"):
                 yield Static("", id=f"lab-sample-{k}", classes="lab-sample", markup=False)
         yield Label(
-            f"Attention on “{self.probe}”, last layer, head 0 "
+            f"Attention on “{self.probe}”, last layer, head 1 "
             "(row: the character looking; column: the one looked at)",
             id="lab-maps-caption",
         )

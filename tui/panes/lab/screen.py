@@ -4,7 +4,7 @@ A and B are trained for the same short run on the same text, seed and batches
 (`engine.compare`), one step of A then one of B, in the worker of a `Job` (tui.jobs) that can
 stop between any two steps; the pane hears compare's events themselves. When both are
 done the pane shows their training-loss curves on one scale, a sample from each, each one's
-attention on a probe text (last layer, head 0) and the verdict the engine computed from the
+attention on a probe text (last layer, first head) and the verdict the engine computed from the
 numbers. Every finished comparison is kept for the session.
 """
 
