@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 from pilot_helpers import until
 from textual import events
-from textual.widgets import Markdown
+from textual.widgets import Markdown, OptionList
 
 from tui.app import LearnGPTApp
 from tui.panes.digits.digit_gallery import DigitCard
@@ -114,6 +114,21 @@ async def test_keys_typed_just_after_quit_go_nowhere():
             key(app, name)
         await pilot.pause(1.0)
     assert app._exception is None and app.return_code == 0
+
+
+async def test_paging_a_select_list_before_it_is_laid_out_does_nothing():
+    """A dropdown given PageUp/PageDown in the moment it opens has no lines yet."""
+    app = LearnGPTApp(pane="lab")
+    async with app.run_test(size=(100, 30)) as pilot:
+        overlay = app.screen.query_one("#config-b Select").query_one(OptionList)
+        overlay.highlighted = 1
+        overlay._line_cache.clear()  # as before the first layout
+        overlay.styles.height = 0
+        await pilot.pause()
+        overlay.action_page_down()
+        overlay.action_page_up()
+        await pilot.pause(0.2)
+        assert app._exception is None and app.is_running
 
 
 def test_a_gallery_card_can_be_shown_before_it_has_mounted():

@@ -51,6 +51,15 @@ KEYS = (
         "ctrl+o",
         "0",
         "-",
+        # the lesson's keys beside a pane, and paging (they once stalled the Attention pane)
+        "ctrl+n",
+        "ctrl+r",
+        "ctrl+l",
+        "ctrl+t",
+        "ctrl+down",
+        "G",
+        "pageup",
+        "pagedown",
     ]
 )
 SIZE = (100, 30)

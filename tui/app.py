@@ -18,6 +18,7 @@ from textual.binding import Binding
 from textual.reactive import reactive
 from textual.screen import Screen
 
+import tui.widgets.option_list_paging  # noqa: F401 - guards every OptionList's paging
 from tui.jobs import Job
 from tui.panes.catalog import PANES, pane_screen
 

@@ -29,7 +29,9 @@ class Palette(ClosesOnce, CommandPalette):
 
     def _action_command_list(self, action: str) -> None:
         """PageUp/PageDown on a list with nothing in it: Textual 8.2.8 looks up line 0 of an
-        empty list and crashes (the monkey found it); with nothing to move through, do nothing."""
-        if self.query_one(CommandList).option_count == 0:
+        empty list and crashes (the monkey found it); with nothing to move through, or no list
+        yet (the palette still opening, or already closing), do nothing."""
+        lists = self.query(CommandList)
+        if not lists or lists.first().option_count == 0:
             return
         super()._action_command_list(action)
