@@ -233,9 +233,9 @@ async def test_keys_alone_run_a_and_b_change_b_and_run_again():
             order.append(app.focused.id)
         assert order == TAB_ORDER[:-1]  # A's fields, then B's, then the steps
         await pilot.press("3", "enter")  # the field's text is selected: 3 replaces 300
-        assert screen.state == "running" and screen.total == 3
+        # 3 steps may be over by now on a fast machine: started, at least, and on Results
+        assert screen.state in ("running", "done") and screen.total == 3
         assert active_tab(screen) == "lab-results"
-        assert "the verdict comes here" in screen_text(app)
         await until(pilot, lambda: screen.state == "done")
         await pilot.pause(0.1)
         assert active_tab(screen) == "lab-results"  # still there when it is done
