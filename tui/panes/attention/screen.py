@@ -17,10 +17,8 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.geometry import Region
 from textual.markup import escape
 from textual.reactive import reactive
-from textual.widget import Widget
 from textual.widgets import Input, Label, Select, TabbedContent, TabPane
 
 from engine.variants import OFFERED_MASKS as MASKS
@@ -328,9 +326,8 @@ class AttentionScreen(PaneScreen):
 
     # -- what lesson steps point at ----------------------------------------------------------
     def focus_targets(self, name: str) -> list[Target]:
-        """The map's grid (not its title and scale), the query row's line, the left columns
-        of an embedding (they scroll sideways) with its title, and, for the rest, the widgets
-        FOCI names."""
+        """The map's grid (not its title and scale), the query row's line, an embedding map
+        with its title (EmbeddingsView.targets), and, for the rest, the widgets FOCI names."""
         if name not in ("heatmap", "query-row") and not name.startswith("embed-"):
             targets = [Target(widget, what=name) for widget in self.query(self.FOCI[name])]
             if not targets:
@@ -339,14 +336,9 @@ class AttentionScreen(PaneScreen):
         heatmap = self.query_one(self.FOCI[name], Heatmap)
         if name == "query-row":
             return [Target(heatmap, heatmap.row_region(self.row), f"query row {self.row}")]
-        region = heatmap.grid_region
-        if name.startswith("embed-") and isinstance(heatmap.parent, Widget):
-            box = heatmap.parent.scrollable_content_region.width
-            region = Region(0, 0, min(region.width, box), region.height)
-            cell = next(a for a in heatmap.ancestors if a.has_class("embed-cell"))
-            title = cell.query_one(".embed-title")
-            return [Target(heatmap, region, name), Target(title, what=f"{name} title")]
-        return [Target(heatmap, region, name)]
+        if name.startswith("embed-"):
+            return self.query_one(EmbeddingsView).targets(heatmap, name)
+        return [Target(heatmap, heatmap.grid_region, name)]
 
     # -- drawing -----------------------------------------------------------------------------
     def redraw(self) -> None:

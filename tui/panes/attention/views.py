@@ -16,6 +16,8 @@ import numpy as np
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Container, ScrollableContainer, Vertical
+from textual.geometry import Region
+from textual.widget import Widget
 from textual.widgets import Label, Static
 
 from tui.panes.lesson_focus import Target, scroll_into_view
@@ -274,6 +276,17 @@ class EmbeddingsView(ScrollableContainer):
     def show(self, parts: dict[str, np.ndarray], tokens: list[str]) -> None:
         self.shown = (parts, tokens)
         self._draw()
+
+    def targets(self, heatmap: Heatmap, name: str) -> list[Target]:
+        """What a lesson points at in one of the maps: its left columns, as many as its box
+        shows (the map scrolls sideways), and its title (four maps look alike without it)."""
+        box, grid = heatmap.parent, heatmap.grid_region
+        width = box.scrollable_content_region.width if isinstance(box, Widget) else grid.width
+        cell = next(a for a in heatmap.ancestors if a.has_class("embed-cell"))
+        return [
+            Target(heatmap, Region(0, 0, min(grid.width, width), grid.height), name),
+            Target(cell.query_one(".embed-title"), what=f"{name} title"),
+        ]
 
     def on_resize(self) -> None:
         self._draw()
